@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The x86 instruction emulator: decodes and executes one guest instruction (typically the one
+ * that touched an MMIO page). It knows nothing of VMX: every piece of guest state comes and goes
+ * through struct emul_ops. General-purpose registers, RIP and RFLAGS are fetched through
+ * ops->read_gpr the first time the instruction needs them and only the ones the instruction
+ * modified are written back through ops->write_gpr. See docs/emulator.md.
+ */
+#ifndef PLINTH_EMULATE_EMULATE_H
+#define PLINTH_EMULATE_EMULATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Register numbers: the x86 encoding for the GPRs, then RIP and RFLAGS. */
+enum emul_reg {
+	EMUL_REG_RAX,
+	EMUL_REG_RCX,
+	EMUL_REG_RDX,
+	EMUL_REG_RBX,
+	EMUL_REG_RSP,
+	EMUL_REG_RBP,
+	EMUL_REG_RSI,
+	EMUL_REG_RDI,
+	EMUL_REG_R8,
+	EMUL_REG_R9,
+	EMUL_REG_R10,
+	EMUL_REG_R11,
+	EMUL_REG_R12,
+	EMUL_REG_R13,
+	EMUL_REG_R14,
+	EMUL_REG_R15,
+	EMUL_REG_RIP,
+	EMUL_REG_RFLAGS,
+	EMUL_NR_REGS
+};
+
+#define EMUL_NR_GPRS 16
+
+/* Segment registers, in the x86 encoding (ModRM.reg of MOV Sreg). */
+enum emul_seg {
+	EMUL_SEG_ES,
+	EMUL_SEG_CS,
+	EMUL_SEG_SS,
+	EMUL_SEG_DS,
+	EMUL_SEG_FS,
+	EMUL_SEG_GS,
+	EMUL_SEG_NONE = 7
+};
+
+/* The processor mode the instruction runs in; the caller derives it from CR0.PE, RFLAGS.VM,
+ * EFER.LMA and CS.L/CS.D (SDM Vol. 3A 2.2). */
+enum emul_mode {
+	EMUL_MODE_REAL,
+	EMUL_MODE_VM86,
+	EMUL_MODE_PROT16,
+	EMUL_MODE_PROT32,
+	EMUL_MODE_PROT64
+};
+
+/* Results of decode and execute. */
+enum emul_result {
+	EMUL_OK = 0,	     /* executed and written back */
+	EMUL_FAULT,	     /* an architectural exception is in ctxt->fault (and was injected) */
+	EMUL_UNSUPPORTED,    /* not implemented: nothing executed; ctxt->insn.bytes says what */
+	EMUL_TRUNCATED,	     /* decode only: the instruction continues past the bytes given */
+	EMUL_ERROR,	     /* an op failed for a reason that is not the guest's fault */
+	EMUL_MMIO,	     /* from ops->read_phys/write_phys: that address is not RAM */
+};
+
+/* Exception vectors the emulator raises (SDM Vol. 3A 6.15). */
+#define EMUL_VEC_DE 0
+#define EMUL_VEC_UD 6
+#define EMUL_VEC_NM 7
+#define EMUL_VEC_SS 12
+#define EMUL_VEC_GP 13
+#define EMUL_VEC_PF 14
+#define EMUL_VEC_AC 17
+
+struct emul_fault {
+	uint8_t vector;
+	bool error_code_valid;
+	uint32_t error_code;
+	uint64_t cr2; /* #PF only */
+};
+
+/* Access kinds for ops->translate (the bits a page walk checks). */
+#define EMUL_ACC_READ  0
+#define EMUL_ACC_WRITE (1u << 0)
+#define EMUL_ACC_FETCH (1u << 1)
+#define EMUL_ACC_IMPL  (1u << 2) /* implicit supervisor access (descriptor tables) */
+
+/* A segment register as the VMCS holds it: access rights in the VMX layout (SDM Vol. 3C 24.4.1:
+ * type 3:0, S 4, DPL 6:5, P 7, L 13, D/B 14, G 15, unusable 16). limit is the byte limit. */
+struct emul_segment {
+	uint64_t base;
+	uint32_t limit;
+	uint32_t attr;
+	uint16_t selector;
+};
+
+#define EMUL_SEGATTR_TYPE(a)   ((a) & 0xf)
+#define EMUL_SEGATTR_S	       (1u << 4)
+#define EMUL_SEGATTR_P	       (1u << 7)
+#define EMUL_SEGATTR_DB	       (1u << 14)
+#define EMUL_SEGATTR_UNUSABLE  (1u << 16)
+
+/* 16 bytes of an XMM register; no vector types: the hypervisor is built with -mno-sse. */
+struct emul_xmm {
+	uint64_t q[2];
+};
+
+struct emul_ctxt;
+
+/*
+ * Everything the emulator needs from outside. Ops that can fail return an enum emul_result:
+ * EMUL_OK, EMUL_FAULT with *fault filled in (or ctxt->fault for the ops without a fault
+ * argument), or EMUL_ERROR.
+ */
+struct emul_ops {
+	/* reg is an enum emul_reg (GPRs, RIP, RFLAGS). Called at most once per register and
+	 * instruction, and only for registers the instruction uses. */
+	uint64_t (*read_gpr)(struct emul_ctxt *ctxt, unsigned int reg);
+	/* Called once per modified register, after the instruction completed (or, for a REP
+	 * string instruction interrupted by a fault, for the iterations that completed). */
+	void (*write_gpr)(struct emul_ctxt *ctxt, unsigned int reg, uint64_t val);
+
+	/* Linear to guest-physical through the guest's paging: EMUL_OK, or EMUL_FAULT with the
+	 * #PF in *fault. NULL means the linear address is the physical address. Called per page. */
+	int (*translate)(struct emul_ctxt *ctxt, uint64_t la, unsigned int access, uint64_t *gpa,
+			 struct emul_fault *fault);
+	/* Guest RAM by physical address, within one page. EMUL_MMIO sends the access to
+	 * mmio_read/mmio_write instead. */
+	int (*read_phys)(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int len);
+	int (*write_phys)(struct emul_ctxt *ctxt, uint64_t gpa, const void *buf, unsigned int len);
+	/* Emulated devices by physical address, within one page; len is 1..16. */
+	int (*mmio_read)(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int len);
+	int (*mmio_write)(struct emul_ctxt *ctxt, uint64_t gpa, const void *buf, unsigned int len);
+
+	/* Port I/O; len is 1, 2 or 4. The op checks I/O permission (IOPL, TSS bitmap) and may
+	 * return EMUL_FAULT with ctxt->fault set. */
+	int (*pio_in)(struct emul_ctxt *ctxt, uint16_t port, unsigned int len, uint32_t *val);
+	int (*pio_out)(struct emul_ctxt *ctxt, uint16_t port, unsigned int len, uint32_t val);
+
+	/* Segment registers; only called outside 64-bit mode, or for FS and GS in 64-bit mode. */
+	void (*get_segment)(struct emul_ctxt *ctxt, unsigned int seg, struct emul_segment *s);
+	unsigned int (*get_cpl)(struct emul_ctxt *ctxt);
+	/* CR0, CR2, CR3, CR4 (for the alignment check and the page walk). May be NULL. */
+	uint64_t (*get_cr)(struct emul_ctxt *ctxt, unsigned int cr);
+
+	/* The SSE moves: 16 bytes of XMM register n (0..15). */
+	void (*read_xmm)(struct emul_ctxt *ctxt, unsigned int n, struct emul_xmm *val);
+	void (*write_xmm)(struct emul_ctxt *ctxt, unsigned int n, const struct emul_xmm *val);
+
+	/* Raise ctxt->fault in the guest; RIP stays at the faulting instruction. */
+	void (*inject_fault)(struct emul_ctxt *ctxt, const struct emul_fault *fault);
+};
+
+/* Operand kinds and sizes of a decoded instruction (see emulate/decode.c for the tables). */
+struct emul_opcode {
+	uint32_t flags;
+	uint8_t dst, src, src2; /* operand descriptors: EMUL_OPK_* | size << 5 */
+	uint8_t exec;		/* executor class (enum emul_exec in internal.h) */
+	uint8_t sub;		/* class parameter: ALU operation, condition code, ... */
+	uint8_t group;		/* with EMUL_F_GROUP / EMUL_F_PREFIX: the sub-table */
+};
+
+/* A decoded instruction. */
+struct emul_insn {
+	uint8_t bytes[15];
+	uint8_t nbytes; /* bytes available to the decoder (at most 15) */
+	uint8_t len;	/* instruction length; 0 if decode stopped before the end */
+	uint8_t map;	/* 0: one-byte, 1: 0F, 2: 0F38, 3: 0F3A */
+	uint8_t opcode;
+	uint8_t op_bytes;   /* operand size: 2, 4, 8 */
+	uint8_t ad_bytes;   /* address size: 2, 4, 8 */
+	uint8_t rex;	    /* 0 or 0x40..0x4f (the REX byte in effect) */
+	uint8_t rep;	    /* 0, 0xf2, 0xf3 (the last one) */
+	uint8_t mandatory;  /* SSE prefix selecting the row: 0, 0x66, 0xf2, 0xf3 */
+	bool opsize_prefix; /* 66 seen */
+	bool adsize_prefix; /* 67 seen */
+	bool lock;
+	uint8_t seg_override; /* EMUL_SEG_NONE if none (or an ignored one in 64-bit mode) */
+	bool has_modrm;
+	uint8_t modrm, sib;
+	uint8_t mod, reg, rm; /* reg and rm with REX.R / REX.B */
+	/* The memory operand (ModRM or moffs): base/index are GPR numbers or -1. */
+	bool has_mem;
+	bool rip_relative;
+	int8_t base, index;
+	uint8_t scale;
+	uint8_t seg;	/* effective segment of the memory operand */
+	int64_t disp;
+	uint64_t imm;	/* the immediate, sign- or zero-extended as the row says */
+	uint8_t imm_bytes;
+	struct emul_opcode op; /* the table row, groups and prefix tables resolved */
+};
+
+struct emul_ctxt {
+	const struct emul_ops *ops;
+	void *opaque;		/* the caller's (a vCPU) */
+	enum emul_mode mode;
+
+	/* On-demand register file: a register is valid once fetched, dirty once written. */
+	uint64_t _regs[EMUL_NR_GPRS];
+	uint64_t rip;
+	uint64_t rflags;
+	uint32_t regs_valid; /* bit n: enum emul_reg n */
+	uint32_t regs_dirty;
+
+	struct emul_insn insn;
+	struct emul_fault fault;
+
+	/* Iterations of a REP string instruction done per call; RIP stays on the instruction
+	 * (the guest re-executes it) until RCX reaches 0. 0 means the default. */
+	unsigned int rep_batch;
+	/* Bits of RFLAGS the instruction left architecturally undefined (for tests). */
+	uint32_t flags_undefined;
+};
+
+/* Reset ctxt for one instruction. */
+void emul_init(struct emul_ctxt *ctxt, const struct emul_ops *ops, void *opaque,
+	       enum emul_mode mode);
+
+/* Decode the instruction in bytes[0..len). EMUL_OK, EMUL_UNSUPPORTED, EMUL_TRUNCATED, or
+ * EMUL_FAULT (#UD for an invalid LOCK or register form, #GP for more than 15 bytes) with
+ * ctxt->fault set but not injected. Reads no register and calls no op. */
+int emul_decode(struct emul_ctxt *ctxt, const uint8_t *bytes, unsigned int len);
+
+/* Execute the decoded instruction and write back the dirty registers. On EMUL_FAULT the fault
+ * has been injected through ops->inject_fault and RIP is unchanged. */
+int emul_execute(struct emul_ctxt *ctxt);
+
+/* Fetch the instruction at CS:RIP through the ops, decode it and execute it. */
+int emul_run(struct emul_ctxt *ctxt);
+
+/* Register accessors for ops implementations and the executor: on-demand fetch. */
+uint64_t emul_reg_read(struct emul_ctxt *ctxt, unsigned int reg);
+void emul_reg_write(struct emul_ctxt *ctxt, unsigned int reg, uint64_t val);
+/* Write back the dirty registers through ops->write_gpr and clear regs_dirty. */
+void emul_writeback(struct emul_ctxt *ctxt);
+
+/* A short name for a result, for log lines. */
+const char *emul_result_name(int result);
+
+#endif
