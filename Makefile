@@ -14,7 +14,6 @@ OBJCOPY	:= objcopy
 CLANG	:= clang
 PYTHON	:= python3
 
-GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 
 WARN	:= -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wpointer-arith -Wvla
@@ -23,7 +22,7 @@ WARN	:= -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 KCFLAGS	:= -std=gnu11 $(WARN) -O2 -g -I. -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
 	   -mno-red-zone -mcmodel=kernel -mgeneral-regs-only -mno-mmx -mno-sse -mno-sse2 -mno-80387 \
 	   -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-common -fcf-protection=none \
-	   -DPLINTH_VERSION='"$(VERSION)"' -DPLINTH_GIT_REV='"$(GIT_REV)"'
+	   -I$(BUILD)/gen
 KASFLAGS := -f elf64 -g -F dwarf -I. -I$(BUILD)/gen/
 
 # Sources of the core image (everything but the EFI front door and guests).
@@ -36,7 +35,7 @@ EFI_INC	   := /usr/include/efi
 EFI_CFLAGS := -std=gnu11 $(WARN) -Wno-strict-prototypes -Wno-missing-prototypes -O2 -I. -I$(EFI_INC) \
 	      -I$(EFI_INC)/x86_64 -ffreestanding -fpic -fshort-wchar -fno-stack-protector -mno-red-zone \
 	      -mgeneral-regs-only -maccumulate-outgoing-args -DGNU_EFI_USE_MS_ABI -DPLINTH_EFI \
-	      -DPLINTH_VERSION='"$(VERSION)"' -DPLINTH_GIT_REV='"$(GIT_REV)"'
+	      -I$(BUILD)/gen
 EFI_C	   := $(sort $(wildcard boot/efi/*.c)) core/config.c core/config_files.c core/printf.c \
 	      core/string.c core/log_level.c boot/efi_memtype.c arch/x86/vmx/vmx_caps.c \
 	      arch/x86/vmx/vmx_caps_read.c drivers/uart16550.c
@@ -46,6 +45,17 @@ EFI_OBJ	   := $(EFI_C:%.c=$(BUILD)/efi/%.o) $(BUILD)/efi/core_blob.o
 all: images
 
 images: $(BUILD)/plinth.elf $(BUILD)/plinth.efi $(BUILD)/plinth.iso $(BUILD)/plinth-usb.img
+
+# The version and git revision, rewritten only when they change so that nothing rebuilds for
+# nothing; the objects that include it rebuild through their dependency files when it does.
+.PHONY: FORCE
+$(BUILD)/gen/plinth_build.h: FORCE
+	@mkdir -p $(dir $@)
+	@rev=$$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown); \
+	git diff --quiet HEAD -- 2>/dev/null || rev="$$rev-dirty"; \
+	printf '#define PLINTH_VERSION "%s"\n#define PLINTH_GIT_REV "%s"\n' '$(VERSION)' "$$rev" > $@.tmp; \
+	cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(CORE_OBJ) $(EFI_OBJ): | $(BUILD)/gen/plinth_build.h
 
 $(BUILD)/core/%.o: %.c
 	@mkdir -p $(dir $@)

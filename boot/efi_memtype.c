@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* UEFI memory types (UEFI 2.10, section 7.2, EFI_MEMORY_TYPE) → the E820 numbering of boot_info. */
+/* UEFI memory types (UEFI 2.10, section 7.2, EFI_MEMORY_TYPE) → boot_info's E820 numbering. */
 #include "boot/efi_memtype.h"
 #include "boot/boot_info.h"
 

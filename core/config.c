@@ -27,7 +27,7 @@
 #define MAX_KEYS	     16
 
 enum section_kind {
-	SEC_NONE,    /* before the first section header */
+	SEC_NONE, /* before the first section header */
 	SEC_PLINTH,
 	SEC_GUEST,
 	SEC_IGNORED, /* a header that was reported: its keys are skipped, not reported again */
@@ -52,9 +52,9 @@ struct parser {
 	enum section_kind sec;
 	char sec_name[sizeof("guest ") + CONFIG_NAME_LEN];
 	struct guest_config *guest; /* SEC_GUEST: the guest being filled */
-	const char *key;	    /* the key being set, for the setters' messages */
+	const char *key; /* the key being set, for the setters' messages */
 	int plinth_key_line[MAX_KEYS]; /* first line of each [plinth] key (0: not set) */
-	int guest_key_line[MAX_KEYS];  /* the same for the current guest section */
+	int guest_key_line[MAX_KEYS]; /* the same for the current guest section */
 	char shown[SHOW_MAX + 4];
 	char keybuf[CONFIG_NAME_LEN + 4];
 	char buf[CONFIG_MAX_LINE + 1];
@@ -429,20 +429,24 @@ static int set_console(struct parser *p, const char *v)
 		return bad_value(p, "port out of range (expected 0x%x to 0x%x)", CONSOLE_PORT_MIN,
 				 CONSOLE_PORT_MAX);
 	if (err && in_baud)
-		return bad_value(p, "invalid baud rate '%s' (expected a divisor of %d from %d to %d)",
-				 show(p, strchr(v, ',') + 1), UART_BASE_BAUD, UART_MIN_BAUD,
-				 UART_BASE_BAUD);
+		return bad_value(
+			p, "invalid baud rate '%s' (expected a divisor of %d from %d to %d)",
+			show(p, strchr(v, ',') + 1), UART_BASE_BAUD, UART_MIN_BAUD, UART_BASE_BAUD);
 	if (err)
-		return bad_value(p, "invalid console '%s' (expected none, com1 to com4 or a port, "
-				    "then optionally ,BAUD)", show(p, v));
+		return bad_value(p,
+				 "invalid console '%s' (expected none, com1 to com4 or a port, "
+				 "then optionally ,BAUD)",
+				 show(p, v));
 	return 0;
 }
 
 static int set_loglevel(struct parser *p, const char *v)
 {
 	if (log_level_parse(v, &p->cfg->loglevel))
-		return bad_value(p, "invalid log level '%s' (expected error, warn, info, debug or "
-				    "0 to 3)", show(p, v));
+		return bad_value(p,
+				 "invalid log level '%s' (expected error, warn, info, debug or "
+				 "0 to 3)",
+				 show(p, v));
 	return 0;
 }
 
@@ -470,8 +474,10 @@ static int check_path(struct parser *p, const char *path)
 	if (strlen(path) >= CONFIG_PATH_LEN)
 		return bad_value(p, "path too long (at most %d characters)", CONFIG_PATH_LEN - 1);
 	if (!config_path_ok(path))
-		return bad_value(p, "invalid path '%s' (expected a relative path of letters, digits, "
-				    "'.', '_', '-' and '/', without '..')", show(p, path));
+		return bad_value(p,
+				 "invalid path '%s' (expected a relative path of letters, digits, "
+				 "'.', '_', '-' and '/', without '..')",
+				 show(p, path));
 	return 0;
 }
 
@@ -555,7 +561,8 @@ static int set_mode(struct parser *p, const char *v)
 static int set_cmdline(struct parser *p, const char *v)
 {
 	if (strlen(v) >= CONFIG_CMDLINE_LEN)
-		return bad_value(p, "value too long (at most %d characters)", CONFIG_CMDLINE_LEN - 1);
+		return bad_value(p, "value too long (at most %d characters)",
+				 CONFIG_CMDLINE_LEN - 1);
 	strlcpy_pl(p->guest->cmdline, v, sizeof(p->guest->cmdline));
 	return 0;
 }
@@ -605,8 +612,10 @@ static int set_cpus(struct parser *p, const char *v)
 		return bad_value(p, "CPU %llu out of range (expected 0 to %d)",
 				 (unsigned long long)bad_cpu, MAX_CPUS - 1);
 	if (err)
-		return bad_value(p, "invalid CPU list '%s' (expected CPU numbers and ranges like "
-				    "0,2,4-7)", show(p, v));
+		return bad_value(p,
+				 "invalid CPU list '%s' (expected CPU numbers and ranges like "
+				 "0,2,4-7)",
+				 show(p, v));
 	return 0;
 }
 
@@ -684,12 +693,18 @@ static void report_unknown_key(struct parser *p, const char *key, const char *wh
 	report(p, p->line, key, "unknown %s (expected one of %s)", what, list);
 }
 
-/* Looks the key up, refuses a second setting, and runs its setter. */
+/* Looks the key up, refuses a second setting, and runs its setter (none if value is NULL). */
 static void set_key(struct parser *p, const struct key_def *keys, size_t n, int *key_line,
 		    const char *key, const char *value, const char *what)
 {
 	int k = find_key(keys, n, key);
 
+	/* A malformed value (reported already) still counts as the key being given. */
+	if (!value) {
+		if (k >= 0 && !key_line[k])
+			key_line[k] = p->line > 0 ? p->line : -1;
+		return;
+	}
 	if (k < 0) {
 		report_unknown_key(p, key, what, keys, n);
 		return;
@@ -728,7 +743,8 @@ static void finish_guest(struct parser *p)
 	struct guest_config *g = p->guest;
 	const int *kl = p->guest_key_line;
 
-	if (!g->image_line)
+	/* An image key with a bad value was reported already: not "missing" as well. */
+	if (!kl[GK_IMAGE])
 		report(p, g->line, NULL, "missing required key 'image'");
 	if (g->format != GUEST_FORMAT_FLAT) {
 		for (int k = 0; k < GK_COUNT; k++) {
@@ -743,17 +759,22 @@ static void finish_guest(struct parser *p)
 		g->entry_gpa = g->load_gpa;
 	if (g->load_gpa >= g->memory_bytes) {
 		if (kl[GK_LOAD])
-			report(p, kl[GK_LOAD], "load", "load address 0x%llx is not below the memory "
-			       "size 0x%llx", (unsigned long long)g->load_gpa,
+			report(p, kl[GK_LOAD], "load",
+			       "load address 0x%llx is not below the memory "
+			       "size 0x%llx",
+			       (unsigned long long)g->load_gpa,
 			       (unsigned long long)g->memory_bytes);
 		else
-			report(p, kl[GK_MEMORY], "memory", "memory size 0x%llx is not above the "
+			report(p, kl[GK_MEMORY], "memory",
+			       "memory size 0x%llx is not above the "
 			       "default load address 0x%llx (set load)",
-			       (unsigned long long)g->memory_bytes, (unsigned long long)g->load_gpa);
+			       (unsigned long long)g->memory_bytes,
+			       (unsigned long long)g->load_gpa);
 	} else if (g->entry_set && g->entry_gpa >= g->memory_bytes) {
-		report(p, kl[GK_ENTRY], "entry", "entry address 0x%llx is not below the memory size "
-		       "0x%llx", (unsigned long long)g->entry_gpa,
-		       (unsigned long long)g->memory_bytes);
+		report(p, kl[GK_ENTRY], "entry",
+		       "entry address 0x%llx is not below the memory size "
+		       "0x%llx",
+		       (unsigned long long)g->entry_gpa, (unsigned long long)g->memory_bytes);
 	}
 }
 
@@ -785,14 +806,16 @@ static void begin_guest(struct parser *p, const char *name)
 
 	p->sec = SEC_IGNORED;
 	if (!guest_name_ok(name)) {
-		report(p, p->line, NULL, "invalid guest name '%s' (expected 1 to %d letters, digits, "
-		       "'_' or '-')", show(p, name), CONFIG_NAME_LEN - 1);
+		report(p, p->line, NULL,
+		       "invalid guest name '%s' (expected 1 to %d letters, digits, "
+		       "'_' or '-')",
+		       show(p, name), CONFIG_NAME_LEN - 1);
 		return;
 	}
 	for (unsigned int i = 0; i < cfg->nguests; i++) {
 		if (strcmp(cfg->guests[i].name, name) == 0) {
-			report(p, p->line, NULL, "duplicate guest name '%s' (first on line %d)", name,
-			       cfg->guests[i].line);
+			report(p, p->line, NULL, "duplicate guest name '%s' (first on line %d)",
+			       name, cfg->guests[i].line);
 			return;
 		}
 	}
@@ -871,7 +894,8 @@ static char *unquote(struct parser *p, const char *key, char *s, char **end)
 		if (*r == '\\') {
 			r++;
 			if (*r != '"' && *r != '\\') {
-				report(p, p->line, key, "unknown escape in quoted value (expected "
+				report(p, p->line, key,
+				       "unknown escape in quoted value (expected "
 				       "\\\" or \\\\)");
 				return NULL;
 			}
@@ -921,11 +945,14 @@ static void set_file_key(struct parser *p, const char *key, const char *value)
 			"key");
 		break;
 	case SEC_GUEST:
-		set_key(p, guest_keys, ARRAY_SIZE(guest_keys), p->guest_key_line, key, value, "key");
+		set_key(p, guest_keys, ARRAY_SIZE(guest_keys), p->guest_key_line, key, value,
+			"key");
 		break;
 	case SEC_NONE:
-		report(p, p->line, key, "outside any section (expected [plinth] or [guest NAME] "
-		       "before it)");
+		if (value)
+			report(p, p->line, key,
+			       "outside any section (expected [plinth] or [guest NAME] "
+			       "before it)");
 		break;
 	case SEC_IGNORED:
 		break;
@@ -957,8 +984,7 @@ static void parse_line(struct parser *p)
 	}
 	*key_end = '\0';
 	value = file_value(p, key, s + 1);
-	if (value)
-		set_file_key(p, key, value);
+	set_file_key(p, key, value);
 }
 
 static bool has_nul(const char *s, size_t len)
@@ -1084,7 +1110,7 @@ int config_parse_cmdline(struct plinth_config *cfg, const char *cmdline, config_
 void config_defaults(struct plinth_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->console = (struct console_config){ .enabled = true, .port = 0x3f8,
-						.baud = UART_BASE_BAUD };
+	cfg->console =
+		(struct console_config){ .enabled = true, .port = 0x3f8, .baud = UART_BASE_BAUD };
 	cfg->loglevel = LOG_INFO;
 }

@@ -89,6 +89,8 @@ typedef void (*config_report_fn)(void *ctx, const struct config_diag *d);
 void config_defaults(struct plinth_config *cfg);
 
 /* Parses a whole file (text need not be NUL-terminated; a NUL byte inside is an error).
+ * cfg must have been set up by config_defaults() (or hold an earlier parse): guests are added
+ * after cfg->nguests, and keys not in the file keep their values.
  * Returns the number of errors reported (0: cfg is complete and valid). */
 int config_parse(struct plinth_config *cfg, const char *text, size_t len, const char *file,
 		 config_report_fn report, void *ctx);
@@ -97,7 +99,9 @@ int config_parse(struct plinth_config *cfg, const char *text, size_t len, const 
 int config_parse_cmdline(struct plinth_config *cfg, const char *cmdline, config_report_fn report,
 			 void *ctx);
 
-/* "plinth.cfg:12: [guest hello] key 'colour': unknown key". Returns kvsnprintf's value. */
+/* "plinth.cfg:12: [guest hello] key 'colour': unknown key"; parts that are NULL or 0 are left
+ * out, and a diag without a line (the command line) says "option" for "key":
+ * "command line: option 'bar': unknown option". Returns kvsnprintf's value. */
 int config_diag_format(const struct config_diag *d, char *buf, size_t size);
 
 /* Parses "com1".."com4" or an I/O port ("0x3f8"), optionally ",BAUD"; or "none". */

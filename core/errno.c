@@ -3,13 +3,26 @@
 #include "core/compiler.h"
 
 static const char *const errno_names[] = {
-	[EPERM] = "EPERM",	   [ENOENT] = "ENOENT",	    [EIO] = "EIO",
-	[E2BIG] = "E2BIG",	   [ENOEXEC] = "ENOEXEC",   [EBADF] = "EBADF",
-	[EAGAIN] = "EAGAIN",	   [ENOMEM] = "ENOMEM",	    [EFAULT] = "EFAULT",
-	[EBUSY] = "EBUSY",	   [EEXIST] = "EEXIST",	    [ENODEV] = "ENODEV",
-	[EINVAL] = "EINVAL",	   [ENOSPC] = "ENOSPC",	    [ERANGE] = "ERANGE",
-	[ENAMETOOLONG] = "ENAMETOOLONG", [ENOSYS] = "ENOSYS", [EOVERFLOW] = "EOVERFLOW",
-	[EOPNOTSUPP] = "EOPNOTSUPP", [ETIMEDOUT] = "ETIMEDOUT",
+	[EPERM] = "EPERM",
+	[ENOENT] = "ENOENT",
+	[EIO] = "EIO",
+	[E2BIG] = "E2BIG",
+	[ENOEXEC] = "ENOEXEC",
+	[EBADF] = "EBADF",
+	[EAGAIN] = "EAGAIN",
+	[ENOMEM] = "ENOMEM",
+	[EFAULT] = "EFAULT",
+	[EBUSY] = "EBUSY",
+	[EEXIST] = "EEXIST",
+	[ENODEV] = "ENODEV",
+	[EINVAL] = "EINVAL",
+	[ENOSPC] = "ENOSPC",
+	[ERANGE] = "ERANGE",
+	[ENAMETOOLONG] = "ENAMETOOLONG",
+	[ENOSYS] = "ENOSYS",
+	[EOVERFLOW] = "EOVERFLOW",
+	[EOPNOTSUPP] = "EOPNOTSUPP",
+	[ETIMEDOUT] = "ETIMEDOUT",
 };
 
 const char *errno_name(int err)

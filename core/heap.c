@@ -12,11 +12,11 @@
 #include "core/errno.h"
 #include "core/string.h"
 
-#define HEAP_MIN_SHIFT	 4 /* smallest class: 16 bytes */
-#define HEAP_MAX_SMALL	 (16u << (HEAP_NCLASSES - 1))
-#define CLASS_LARGE	 0xffff
-#define MAGIC_LIVE	 0x70486541u /* "AeHp" */
-#define MAGIC_FREE	 0x66526545u /* "EeRf" */
+#define HEAP_MIN_SHIFT 4 /* smallest class: 16 bytes */
+#define HEAP_MAX_SMALL (16u << (HEAP_NCLASSES - 1))
+#define CLASS_LARGE    0xffff
+#define MAGIC_LIVE     0x70486541u /* "AeHp" */
+#define MAGIC_FREE     0x66526545u /* "EeRf" */
 
 struct obj_header {
 	uint32_t magic;

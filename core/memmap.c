@@ -13,8 +13,15 @@
 #define NTYPES 8
 
 /* Events live in scratch as (input index << 1) | is_end. */
-#define EV_INDEX(ev)  ((size_t)((ev) >> 1))
-#define EV_IS_END(ev) ((ev) & 1)
+static size_t ev_index(uint64_t ev)
+{
+	return (size_t)(ev >> 1);
+}
+
+static bool ev_is_end(uint64_t ev)
+{
+	return ev & 1;
+}
 
 /* An address in [0, 2^64]: top means 2^64, the end of a range that reaches the last byte. */
 struct pos {
@@ -39,9 +46,9 @@ static uint32_t effective_type(uint32_t type)
 
 static struct pos event_pos(const struct mem_range *in, uint64_t ev)
 {
-	const struct mem_range *r = &in[EV_INDEX(ev)];
+	const struct mem_range *r = &in[ev_index(ev)];
 
-	if (!EV_IS_END(ev))
+	if (!ev_is_end(ev))
 		return (struct pos){ r->base, false };
 	/* Clip at 2^64: a range that wraps ends at the top of the address space. */
 	if (add_overflows_u64(r->base, r->len))
@@ -68,7 +75,8 @@ static void sift_down(const struct mem_range *in, uint64_t *ev, size_t root, siz
 
 		if (child >= n)
 			return;
-		if (child + 1 < n && pos_less(event_pos(in, ev[child]), event_pos(in, ev[child + 1])))
+		if (child + 1 < n &&
+		    pos_less(event_pos(in, ev[child]), event_pos(in, ev[child + 1])))
 			child++;
 		if (!pos_less(event_pos(in, ev[root]), event_pos(in, ev[child])))
 			return;
@@ -133,8 +141,8 @@ static int out_append(struct out_state *o, struct pos start, struct pos end, uin
 	return 0;
 }
 
-int memmap_normalize(const struct mem_range *in, size_t n_in, struct mem_range *out,
-		     size_t cap_out, uint64_t *scratch)
+int memmap_normalize(const struct mem_range *in, size_t n_in, struct mem_range *out, size_t cap_out,
+		     uint64_t *scratch)
 {
 	struct out_state o = { .out = out, .cap = cap_out };
 	size_t count[NTYPES] = { 0 };
@@ -153,9 +161,9 @@ int memmap_normalize(const struct mem_range *in, size_t n_in, struct mem_range *
 
 		/* Apply every event at this address before deciding what follows it. */
 		for (; i < nev && pos_equal(event_pos(in, scratch[i]), here); i++) {
-			uint32_t t = effective_type(in[EV_INDEX(scratch[i])].type);
+			uint32_t t = effective_type(in[ev_index(scratch[i])].type);
 
-			if (EV_IS_END(scratch[i]))
+			if (ev_is_end(scratch[i]))
 				count[t]--;
 			else
 				count[t]++;

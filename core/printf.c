@@ -7,19 +7,19 @@
 #include "core/printf.h"
 
 enum {
-	F_LEFT = 1 << 0,  /* '-' */
-	F_PLUS = 1 << 1,  /* '+' */
+	F_LEFT = 1 << 0, /* '-' */
+	F_PLUS = 1 << 1, /* '+' */
 	F_SPACE = 1 << 2, /* ' ' */
-	F_ALT = 1 << 3,	  /* '#' */
-	F_ZERO = 1 << 4,  /* '0' */
+	F_ALT = 1 << 3, /* '#' */
+	F_ZERO = 1 << 4, /* '0' */
 };
 
 enum length { LEN_NONE, LEN_HH, LEN_H, LEN_L, LEN_LL, LEN_Z, LEN_T, LEN_J };
 
 struct spec {
 	unsigned int flags;
-	int width;	/* 0: none */
-	int prec;	/* -1: none */
+	int width; /* 0: none */
+	int prec; /* -1: none */
 	enum length len;
 	char conv;
 };
@@ -28,7 +28,7 @@ struct sink {
 	void (*putc)(void *ctx, char c); /* NULL: write to buf */
 	void *ctx;
 	char *buf;
-	size_t size;  /* buf capacity including the terminating NUL */
+	size_t size; /* buf capacity including the terminating NUL */
 	size_t count; /* characters of the full output so far */
 };
 
@@ -322,7 +322,8 @@ static void format_one(struct sink *s, const struct spec *sp, va_list *ap)
 
 		if (!str)
 			str = "(null)";
-		emit_field(s, sp, str, bounded_len(str, sp->prec < 0 ? SIZE_MAX : (size_t)sp->prec));
+		emit_field(s, sp, str,
+			   bounded_len(str, sp->prec < 0 ? SIZE_MAX : (size_t)sp->prec));
 		break;
 	}
 	case '%':

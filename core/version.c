@@ -2,13 +2,8 @@
 #include "core/version.h"
 #include "core/compiler.h"
 #include "core/log.h"
+#include "plinth_build.h" /* generated: build/gen/plinth_build.h */
 
-#ifndef PLINTH_VERSION
-#define PLINTH_VERSION "0.0.0"
-#endif
-#ifndef PLINTH_GIT_REV
-#define PLINTH_GIT_REV "unknown"
-#endif
 
 /* ELF note layout (linker.ld keeps .note.gnu.build-id and names it __build_id_note). */
 struct elf_note {

@@ -163,9 +163,11 @@ static const struct emul_opcode onebyte_table[256] = {
 	ALU6(0x28, ALU_SUB, F_LOCK, 0),
 	ALU6(0x30, ALU_XOR, F_LOCK, 0),
 	ALU6(0x38, ALU_CMP, 0, F_NOWRITE),
+	[0x91 ... 0x97] = I(0, OpcR, Acc, __, EX_XCHG, 0),
 	[0x50 ... 0x57] = I(F_DEF64, __, OpcR, __, EX_PUSH, 0),
 	[0x58 ... 0x5f] = I(F_DEF64 | F_MOV, OpcR, __, __, EX_POP, 0),
-	[0x63] = I(F_MODRM | F_ONLY64 | F_MOV, Gv, Ez, __, EX_MOVSX, 0),
+	/* 66 63: Intel and AMD disagree on the source size; left out. */
+	[0x63] = I(F_MODRM | F_ONLY64 | F_MOV | EMUL_F_NO16, Gv, Ez, __, EX_MOVSX, 0),
 	[0x68] = I(F_DEF64, __, Iz, __, EX_PUSH, 0),
 	[0x69] = I(F_MODRM | F_MOV, Gv, E, Iz, EX_IMUL, 0),
 	[0x6a] = I(F_DEF64, __, Ib, __, EX_PUSH, 0),
@@ -214,12 +216,12 @@ static const struct emul_opcode onebyte_table[256] = {
 	[0xd1] = G(0, E, One, __, GRP2),
 	[0xd2] = G(F_BYTE, E, CL, __, GRP2),
 	[0xd3] = G(0, E, CL, __, GRP2),
-	[0xe4] = I(F_BYTE, AccZ, Iub, __, EX_IN, 0),
-	[0xe5] = I(0, AccZ, Iub, __, EX_IN, 0),
+	[0xe4] = I(F_BYTE | F_MOV, AccZ, Iub, __, EX_IN, 0),
+	[0xe5] = I(F_MOV, AccZ, Iub, __, EX_IN, 0),
 	[0xe6] = I(F_BYTE | F_NOWRITE, Iub, AccZ, __, EX_OUT, 0),
 	[0xe7] = I(F_NOWRITE, Iub, AccZ, __, EX_OUT, 0),
-	[0xec] = I(F_BYTE, AccZ, DX, __, EX_IN, 0),
-	[0xed] = I(0, AccZ, DX, __, EX_IN, 0),
+	[0xec] = I(F_BYTE | F_MOV, AccZ, DX, __, EX_IN, 0),
+	[0xed] = I(F_MOV, AccZ, DX, __, EX_IN, 0),
 	[0xee] = I(F_BYTE | F_NOWRITE, DX, AccZ, __, EX_OUT, 0),
 	[0xef] = I(F_NOWRITE, DX, AccZ, __, EX_OUT, 0),
 	[0xf6] = G(F_BYTE, __, __, __, GRP3),
@@ -453,6 +455,8 @@ opcode:
 		insn->op_bytes = insn->opsize_prefix ? 6 - def : def;
 		insn->ad_bytes = insn->adsize_prefix ? 6 - def : def;
 	}
+	if ((flags & EMUL_F_NO16) && insn->op_bytes == 2)
+		return EMUL_UNSUPPORTED;
 
 	if ((flags & EMUL_F_MODRM) && insn->mod != 3) {
 		insn->has_mem = true;

@@ -22,7 +22,7 @@
 #define EMUL_F_ADDR	(1u << 13) /* the memory operand is an address, never accessed (LEA) */
 #define EMUL_F_BITOFF	(1u << 14) /* BT*: a register bit offset moves the memory operand */
 #define EMUL_F_NOSRC	(1u << 15) /* the executor fetches the operands itself */
-#define EMUL_F_NOREGSZ	(1u << 16) /* 66 is a mandatory prefix, not an operand-size prefix */
+#define EMUL_F_NO16	(1u << 16) /* a 16-bit operand size is not supported */
 
 /* Operand kinds (low 5 bits of an operand descriptor). */
 enum {
@@ -98,7 +98,6 @@ enum emul_exec {
 	EX_POP,
 	EX_SETCC,
 	EX_CMOVCC,
-	EX_SSE_MOV,
 	EX_NR
 };
 
@@ -151,6 +150,8 @@ uint64_t emul_sext(uint64_t v, unsigned int size);
 /* mem.c: linear addresses (segmentation, canonical form) and page-split accesses. */
 int emul_mem_read(struct emul_ctxt *ctxt, unsigned int seg, uint64_t ea, void *buf,
 		  unsigned int size);
+int emul_mem_read_rmw(struct emul_ctxt *ctxt, unsigned int seg, uint64_t ea, void *buf,
+		      unsigned int size);
 int emul_mem_write(struct emul_ctxt *ctxt, unsigned int seg, uint64_t ea, const void *buf,
 		   unsigned int size);
 int emul_fetch(struct emul_ctxt *ctxt, uint8_t *buf, unsigned int *len);

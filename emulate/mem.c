@@ -8,6 +8,8 @@
 #include "emulate/internal.h"
 
 #define EMUL_PAGE_SIZE 4096u
+/* With EMUL_ACC_WRITE: check for a write, but read (the read half of a read-modify-write). */
+#define ACC_RMW_READ (1u << 8)
 
 int emul_raise(struct emul_ctxt *ctxt, uint8_t vector, bool has_error, uint32_t error_code)
 {
@@ -90,7 +92,7 @@ static int translate(struct emul_ctxt *ctxt, uint64_t la, unsigned int access, u
 		*gpa = la;
 		return EMUL_OK;
 	}
-	rc = ctxt->ops->translate(ctxt, la, access, gpa, &f);
+	rc = ctxt->ops->translate(ctxt, la, access & ~ACC_RMW_READ, gpa, &f);
 	if (rc == EMUL_FAULT)
 		ctxt->fault = f;
 	return rc;
@@ -138,7 +140,7 @@ static int access_mem(struct emul_ctxt *ctxt, unsigned int seg, uint64_t ea, voi
 		rc = translate(ctxt, la2, access, &gpa[1]);
 	if (rc)
 		return rc;
-	if (access & EMUL_ACC_WRITE) {
+	if (access & EMUL_ACC_WRITE && !(access & ACC_RMW_READ)) {
 		rc = phys_write(ctxt, gpa[0], buf, first);
 		if (!rc && first < size)
 			rc = phys_write(ctxt, gpa[1], (const uint8_t *)buf + first, size - first);
@@ -154,6 +156,12 @@ int emul_mem_read(struct emul_ctxt *ctxt, unsigned int seg, uint64_t ea, void *b
 		  unsigned int size)
 {
 	return access_mem(ctxt, seg, ea, buf, size, EMUL_ACC_READ);
+}
+
+int emul_mem_read_rmw(struct emul_ctxt *ctxt, unsigned int seg, uint64_t ea, void *buf,
+		      unsigned int size)
+{
+	return access_mem(ctxt, seg, ea, buf, size, EMUL_ACC_WRITE | ACC_RMW_READ);
 }
 
 int emul_mem_write(struct emul_ctxt *ctxt, unsigned int seg, uint64_t ea, const void *buf,

@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/config_files.h"
 #include "core/string.h"
+#include "plinth_build.h" /* generated: build/gen/plinth_build.h */
 
 #define CONFIG_MAX_BYTES (64 * 1024)
 /* Time to read an error on screen before the firmware moves on to the next boot option. */
@@ -183,6 +184,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	if (errors)
 		return fail(EFI_INVALID_PARAMETER, "not starting: fix the errors above");
 
+	efi_collect_firmware_info(bi);
+	if (bi->rsdp_len)
+		econ_printf("plinth.efi: ACPI RSDP revision %u at %#llx\n", bi->rsdp[15],
+			    (unsigned long long)bi->rsdp_hpa);
+	else
+		econ_printf("plinth.efi: warning: the firmware publishes no ACPI tables\n");
 	if (!vtx_usable())
 		return fail(EFI_UNSUPPORTED, "cannot run here");
 
@@ -195,7 +202,6 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	}
 	if (load_guest_files(bi))
 		return fail(EFI_LOAD_ERROR, "not starting: a file could not be loaded");
-	efi_collect_firmware_info(bi);
 	st = efi_place_core(&image_hpa, &entry_hpa);
 	if (EFI_ERROR(st))
 		return fail(st, "cannot place the core image below 4 GiB");

@@ -23,13 +23,13 @@ enum {
 	MB2_TAG_EFI_MMAP = 17,
 };
 
-#define TAG_HDR_LEN	    8
-#define MMAP_HDR_LEN	    16 /* type, size, entry_size, entry_version */
-#define MMAP_ENTRY_MIN	    24 /* base, length, type, reserved */
-#define EFI_DESC_MIN	    40 /* type, pad, physical, virtual, pages, attribute */
-#define MODULE_HDR_LEN	    16 /* type, size, mod_start, mod_end */
-#define FB_MIN_LEN	    29 /* through framebuffer_bpp */
-#define RSDP_V1_LEN	    20
+#define TAG_HDR_LEN    8
+#define MMAP_HDR_LEN   16 /* type, size, entry_size, entry_version */
+#define MMAP_ENTRY_MIN 24 /* base, length, type, reserved */
+#define EFI_DESC_MIN   40 /* type, pad, physical, virtual, pages, attribute */
+#define MODULE_HDR_LEN 16 /* type, size, mod_start, mod_end */
+#define FB_MIN_LEN     29 /* through framebuffer_bpp */
+#define RSDP_V1_LEN    20
 
 struct mb2 {
 	const uint8_t *info;
@@ -187,8 +187,10 @@ static int parse_mmap(struct mb2 *m, size_t off, size_t end)
 		return fail(m, "memory map tag at offset %zu is too short", off);
 	entry_size = rd32(m, off + 8);
 	if (entry_size < MMAP_ENTRY_MIN || entry_size % 8)
-		return fail(m, "memory map entry size %u is invalid (expected a multiple of 8, "
-			       "at least %d)", entry_size, MMAP_ENTRY_MIN);
+		return fail(m,
+			    "memory map entry size %u is invalid (expected a multiple of 8, "
+			    "at least %d)",
+			    entry_size, MMAP_ENTRY_MIN);
 	for (size_t e = off + MMAP_HDR_LEN; end - e >= entry_size; e += entry_size) {
 		if (add_range(m, rd64(m, e), rd64(m, e + 8), rd32(m, e + 16)))
 			return -EINVAL;
@@ -205,7 +207,8 @@ static int parse_efi_mmap(struct mb2 *m, size_t off, size_t end)
 		return fail(m, "EFI memory map tag at offset %zu is too short", off);
 	desc_size = rd32(m, off + 8);
 	if (desc_size < EFI_DESC_MIN)
-		return fail(m, "EFI memory descriptor size %u is below %d", desc_size, EFI_DESC_MIN);
+		return fail(m, "EFI memory descriptor size %u is below %d", desc_size,
+			    EFI_DESC_MIN);
 	for (size_t d = off + MMAP_HDR_LEN; end - d >= desc_size; d += desc_size) {
 		uint64_t pages = rd64(m, d + 24);
 		/* A page count past 2^52 wraps; the normaliser clips the range at 2^64. */
@@ -293,8 +296,9 @@ static size_t tag_end(const struct mb2 *m, size_t off)
 int mb2_parse(uint32_t magic, const void *info, size_t max_len, uint64_t info_hpa,
 	      struct boot_info *bi, char *err, size_t err_len)
 {
-	struct mb2 m = { .info = info, .info_hpa = info_hpa, .bi = bi, .err = err,
-			 .err_len = err_len };
+	struct mb2 m = {
+		.info = info, .info_hpa = info_hpa, .bi = bi, .err = err, .err_len = err_len
+	};
 
 	memset(bi, 0, sizeof(*bi));
 	if (err_len)

@@ -87,9 +87,9 @@ static bool all_zero(const unsigned char *p, size_t n)
 	return true;
 }
 
-static const size_t sizes[] = { 1,    8,    15,   16,	17,    31,    32,    33,    100,  255,
-				256,  257,  511,  512,	513,   1000,  1024,  1025,  2047, 2048,
-				2049, 4000, 4080, 4081, 5000,  8192,  12345, 65536, 100000 };
+static const size_t sizes[] = { 1,    8,    15,	  16,	17,   31,   32,	   33,	  100,	 255,
+				256,  257,  511,  512,	513,  1000, 1024,  1025,  2047,	 2048,
+				2049, 4000, 4080, 4081, 5000, 8192, 12345, 65536, 100000 };
 
 static void test_many_sizes_zeroed_aligned_distinct(void **state)
 {
@@ -166,7 +166,7 @@ static void test_bad_pointers_are_refused(void **state)
 	assert_int_equal(heap_free(&heap, NULL), 0);
 	assert_int_equal(heap_free(&heap, foreign + 16), -EINVAL);
 	assert_int_equal(heap_free(&heap, p + 16), -EINVAL); /* interior pointer */
-	assert_int_equal(heap_free(&heap, p + 1), -EINVAL);  /* misaligned */
+	assert_int_equal(heap_free(&heap, p + 1), -EINVAL); /* misaligned */
 	assert_int_equal(heap.live_allocations, 2);
 	assert_int_equal(heap.bytes_in_use, 10040);
 

@@ -10,7 +10,10 @@
 #include "core/errno.h"
 
 #define MAX_OUT 64
-#define R(b, l, t) { .base = (b), .len = (l), .type = (t) }
+#define R(b, l, t)                                   \
+	{                                            \
+		.base = (b), .len = (l), .type = (t) \
+	}
 
 static int normalize(const struct mem_range *in, size_t n, struct mem_range *out, size_t cap)
 {
@@ -60,10 +63,8 @@ static void test_reserved_hole_splits_usable(void **state)
 static void test_most_restrictive_type_wins(void **state)
 {
 	const struct mem_range in[] = {
-		R(0x0, 0x10000, MEM_RESERVED),
-		R(0x0, 0x10000, MEM_USABLE),
-		R(0x2000, 0x2000, MEM_BAD),
-		R(0x3000, 0x4000, MEM_ACPI_NVS),
+		R(0x0, 0x10000, MEM_RESERVED),	     R(0x0, 0x10000, MEM_USABLE),
+		R(0x2000, 0x2000, MEM_BAD),	     R(0x3000, 0x4000, MEM_ACPI_NVS),
 		R(0x8000, 0x1000, MEM_ACPI_RECLAIM),
 	};
 	struct mem_range out[MAX_OUT];
@@ -83,10 +84,10 @@ static void test_zero_length_and_unknown_types(void **state)
 {
 	const struct mem_range in[] = {
 		R(0x0, 0x8000, MEM_USABLE),
-		R(0x4000, 0, MEM_BAD),	       /* empty: no effect */
-		R(0x8000, 0x1000, 0x1234),    /* unknown: reserved */
+		R(0x4000, 0, MEM_BAD), /* empty: no effect */
+		R(0x8000, 0x1000, 0x1234), /* unknown: reserved */
 		R(0x9000, 0x1000, MEM_RESERVED),
-		R(0xa000, 0x1000, 6),	       /* an unassigned E820 number */
+		R(0xa000, 0x1000, 6), /* an unassigned E820 number */
 	};
 	struct mem_range out[MAX_OUT];
 
@@ -157,8 +158,9 @@ static uint32_t model_type(const struct mem_range *in, size_t n, uint64_t a)
 
 static void test_random_maps_match_byte_model(void **state)
 {
-	static const uint32_t types[] = { MEM_USABLE, MEM_RESERVED, MEM_ACPI_RECLAIM,
-					  MEM_ACPI_NVS, MEM_BAD, MEM_PERSISTENT, 9 };
+	static const uint32_t types[] = {
+		MEM_USABLE, MEM_RESERVED, MEM_ACPI_RECLAIM, MEM_ACPI_NVS, MEM_BAD, MEM_PERSISTENT, 9
+	};
 	struct mem_range in[12], out[MAX_OUT];
 
 	srand(1234);

@@ -10,9 +10,9 @@
 #include "core/palloc.h"
 #include "core/errno.h"
 
-#define PG	 4096ull
-#define BASE	 0x100000ull /* 1 MiB: deliberately not 2 MiB aligned */
-#define NPAGES	 1000	     /* not a multiple of 64 */
+#define PG     4096ull
+#define BASE   0x100000ull /* 1 MiB: deliberately not 2 MiB aligned */
+#define NPAGES 1000 /* not a multiple of 64 */
 
 static uint64_t bitmap[PALLOC_BITMAP_BYTES(NPAGES) / 8];
 
@@ -165,10 +165,10 @@ static void test_bad_frees_change_nothing(void **state)
 	assert_int_equal(hpa, BASE + PG);
 	uint64_t free_before = pa.free_pages;
 
-	assert_int_equal(palloc_free(&pa, BASE, 1), -EINVAL);	   /* reserved */
-	assert_int_equal(palloc_free(&pa, BASE, 2), -EINVAL);	   /* reserved + allocated */
-	assert_int_equal(palloc_free(&pa, hpa, 5), -EINVAL);	   /* allocated + free */
-	assert_int_equal(palloc_free(&pa, hpa + 1, 1), -EINVAL);   /* unaligned */
+	assert_int_equal(palloc_free(&pa, BASE, 1), -EINVAL); /* reserved */
+	assert_int_equal(palloc_free(&pa, BASE, 2), -EINVAL); /* reserved + allocated */
+	assert_int_equal(palloc_free(&pa, hpa, 5), -EINVAL); /* allocated + free */
+	assert_int_equal(palloc_free(&pa, hpa + 1, 1), -EINVAL); /* unaligned */
 	assert_int_equal(palloc_free(&pa, BASE - PG, 1), -EINVAL); /* below the span */
 	assert_int_equal(palloc_free(&pa, BASE + NPAGES * PG, 1), -EINVAL);
 	assert_int_equal(palloc_free(&pa, hpa, UINT64_MAX), -EINVAL);

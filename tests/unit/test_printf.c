@@ -23,27 +23,29 @@ static int unchecked_snprintf(char *buf, size_t size, const char *fmt, ...)
 }
 
 /* Formats with both implementations and compares text and return value. */
-#define CHECK(...)                                                                     \
-	do {                                                                           \
-		char ours[256], libc[256];                                             \
-		int n_ours = ksnprintf(ours, sizeof(ours), __VA_ARGS__);               \
-		int n_libc = snprintf(libc, sizeof(libc), __VA_ARGS__);                \
-		if (strcmp(ours, libc) != 0 || n_ours != n_libc)                       \
+#define CHECK(...)                                                                             \
+	do {                                                                                   \
+		char ours[256], libc[256];                                                     \
+		int n_ours = ksnprintf(ours, sizeof(ours), __VA_ARGS__);                       \
+		int n_libc = snprintf(libc, sizeof(libc), __VA_ARGS__);                        \
+		if (strcmp(ours, libc) != 0 || n_ours != n_libc)                               \
 			fail_msg("%s: ours \"%s\" (%d), libc \"%s\" (%d)", #__VA_ARGS__, ours, \
-				 n_ours, libc, n_libc);                                 \
+				 n_ours, libc, n_libc);                                        \
 	} while (0)
 
 static void test_integers_match_libc(void **state)
 {
-	static const long long values[] = { 0,	  1,	 -1,	 7,	  -42,	      255,
-					    4096, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, 1000000 };
+	static const long long values[] = { 0,	       1,	  -1,	     7,
+					    -42,       255,	  4096,	     INT32_MAX,
+					    INT32_MIN, INT64_MAX, INT64_MIN, 1000000 };
 	static const char *const signed_fmts[] = {
-		"%d", "%i", "%5d", "%-5d|", "%05d", "%+d", "% d", "%+05d", "%.3d", "%8.3d", "%-8.3d|",
-		"%.0d", "%5.0d", "%+.0d", "% 5d", "%-+8d|", "%0-6d|", "%08.3d",
+		"%d",	 "%i",	    "%5d",  "%-5d|", "%05d",  "%+d",  "% d",	"%+05d",  "%.3d",
+		"%8.3d", "%-8.3d|", "%.0d", "%5.0d", "%+.0d", "% 5d", "%-+8d|", "%0-6d|", "%08.3d",
 	};
 	static const char *const unsigned_fmts[] = {
-		"%u", "%x", "%X", "%o", "%#x", "%#X", "%#o", "%08x", "%#08x", "%-#10x|", "%.5x",
-		"%#.5x", "%.0x", "%#.0x", "%#.0o", "%#5o", "%12u", "%-12u|", "%.10o",
+		"%u",	 "%x",	  "%X",	     "%o",     "%#x",	"%#X",	"%#o",
+		"%08x",	 "%#08x", "%-#10x|", "%.5x",   "%#.5x", "%.0x", "%#.0x",
+		"%#.0o", "%#5o",  "%12u",    "%-12u|", "%.10o",
 	};
 
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {

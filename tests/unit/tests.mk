@@ -17,7 +17,7 @@ UNIT_TESTS += test_config
 test_config_SRCS := tests/unit/test_config.c core/config.c core/printf.c core/log_level.c core/string.c
 
 UNIT_TESTS += test_mb2_parse
-test_mb2_parse_SRCS := tests/unit/test_mb2_parse.c boot/multiboot2/mb2_parse.c boot/efi_memtype.c core/string.c
+test_mb2_parse_SRCS := tests/unit/test_mb2_parse.c boot/multiboot2/mb2_parse.c boot/efi_memtype.c core/printf.c core/string.c
 
 UNIT_TESTS += test_vmx_caps
 test_vmx_caps_SRCS := tests/unit/test_vmx_caps.c arch/x86/vmx/vmx_caps.c core/printf.c core/string.c

@@ -91,8 +91,8 @@ int vmx_verdict_sentence(enum vmx_verdict v, const struct vmx_raw_caps *raw, cha
 		return ksnprintf(buf, size, "%s", "");
 	case VMX_NOT_INTEL:
 		return ksnprintf(buf, size,
-				 "VT-x not available: this is a %s CPU, and plinth needs Intel VT-x "
-				 "(AMD SVM is not supported yet).",
+				 "VT-x not available: this CPU is %s, not Intel; plinth needs Intel "
+				 "VT-x (AMD SVM is not supported yet).",
 				 raw->vendor[0] ? raw->vendor : "non-Intel");
 	case VMX_NO_VMX:
 		return ksnprintf(buf, size,

@@ -1,0 +1,698 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The emulator against the host CPU. Every instruction form the decoder accepts (enumerated
+ * from its own tables: opcode x mandatory prefix x ModRM.reg group) is generated with random
+ * prefixes, ModRM/SIB/displacement and immediates, random registers, flags, XMM registers and
+ * memory; it runs natively in an RWX page and through the emulator with fake ops whose "MMIO"
+ * is a copy of the same buffer. GPRs, RIP, RFLAGS (the defined flags), XMM registers and memory
+ * must agree, faults too (#DE, #GP for misalignment). For each run the registers the emulator
+ * fetched and wrote back must be those Zydis says the instruction reads and writes.
+ */
+#define _GNU_SOURCE
+#include <asm/prctl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "tests/unit/emulate_fake_ops.h"
+#include "tests/unit/emulate_zydis.h"
+
+#define DATA_BASE 0x20000000ull
+#define DATA_SIZE 0x4000ull
+#define CODE_BASE 0x30000000ull
+#define INSN_ADDR (CODE_BASE + 0x100)
+
+struct native_state {
+	uint64_t regs[16];
+	uint64_t rip;
+	uint64_t rflags;
+	struct emul_xmm xmm[16];
+};
+
+_Static_assert(offsetof(struct native_state, rflags) == 136, "asm offsets");
+_Static_assert(offsetof(struct native_state, xmm) == 144, "asm offsets");
+
+void native_run(struct native_state *s);
+void native_return(void);
+
+/* Load every GPR, RFLAGS and XMM register from *s, jump to the instruction, which jumps back to
+ * native_return, store them all into *s. */
+__asm__(".text\n"
+	".globl native_run\n"
+	"native_run:\n"
+	"push %rbx\n push %rbp\n push %r12\n push %r13\n push %r14\n push %r15\n"
+	"mov %rsp, saved_rsp(%rip)\n"
+	"mov %rdi, saved_state(%rip)\n"
+	"movdqu 144(%rdi), %xmm0\n movdqu 160(%rdi), %xmm1\n movdqu 176(%rdi), %xmm2\n"
+	"movdqu 192(%rdi), %xmm3\n movdqu 208(%rdi), %xmm4\n movdqu 224(%rdi), %xmm5\n"
+	"movdqu 240(%rdi), %xmm6\n movdqu 256(%rdi), %xmm7\n movdqu 272(%rdi), %xmm8\n"
+	"movdqu 288(%rdi), %xmm9\n movdqu 304(%rdi), %xmm10\n movdqu 320(%rdi), %xmm11\n"
+	"movdqu 336(%rdi), %xmm12\n movdqu 352(%rdi), %xmm13\n movdqu 368(%rdi), %xmm14\n"
+	"movdqu 384(%rdi), %xmm15\n"
+	"pushq 136(%rdi)\n popfq\n"
+	"mov 0(%rdi), %rax\n mov 8(%rdi), %rcx\n mov 16(%rdi), %rdx\n mov 24(%rdi), %rbx\n"
+	"mov 32(%rdi), %rsp\n mov 40(%rdi), %rbp\n mov 48(%rdi), %rsi\n mov 64(%rdi), %r8\n"
+	"mov 72(%rdi), %r9\n mov 80(%rdi), %r10\n mov 88(%rdi), %r11\n mov 96(%rdi), %r12\n"
+	"mov 104(%rdi), %r13\n mov 112(%rdi), %r14\n mov 120(%rdi), %r15\n"
+	"mov 56(%rdi), %rdi\n"
+	"jmp *insn_target(%rip)\n"
+	".globl native_return\n"
+	"native_return:\n"
+	"mov %rdi, tmp_rdi(%rip)\n"
+	"mov saved_state(%rip), %rdi\n"
+	"mov %rax, 0(%rdi)\n mov %rcx, 8(%rdi)\n mov %rdx, 16(%rdi)\n mov %rbx, 24(%rdi)\n"
+	"mov %rsp, 32(%rdi)\n mov %rbp, 40(%rdi)\n mov %rsi, 48(%rdi)\n mov %r8, 64(%rdi)\n"
+	"mov %r9, 72(%rdi)\n mov %r10, 80(%rdi)\n mov %r11, 88(%rdi)\n mov %r12, 96(%rdi)\n"
+	"mov %r13, 104(%rdi)\n mov %r14, 112(%rdi)\n mov %r15, 120(%rdi)\n"
+	"mov tmp_rdi(%rip), %rax\n mov %rax, 56(%rdi)\n"
+	"mov saved_rsp(%rip), %rsp\n"
+	"pushfq\n pop %rax\n mov %rax, 136(%rdi)\n cld\n"
+	"movdqu %xmm0, 144(%rdi)\n movdqu %xmm1, 160(%rdi)\n movdqu %xmm2, 176(%rdi)\n"
+	"movdqu %xmm3, 192(%rdi)\n movdqu %xmm4, 208(%rdi)\n movdqu %xmm5, 224(%rdi)\n"
+	"movdqu %xmm6, 240(%rdi)\n movdqu %xmm7, 256(%rdi)\n movdqu %xmm8, 272(%rdi)\n"
+	"movdqu %xmm9, 288(%rdi)\n movdqu %xmm10, 304(%rdi)\n movdqu %xmm11, 320(%rdi)\n"
+	"movdqu %xmm12, 336(%rdi)\n movdqu %xmm13, 352(%rdi)\n movdqu %xmm14, 368(%rdi)\n"
+	"movdqu %xmm15, 384(%rdi)\n"
+	"pop %r15\n pop %r14\n pop %r13\n pop %r12\n pop %rbp\n pop %rbx\n"
+	"ret\n"
+	".data\n"
+	".balign 8\n"
+	"saved_rsp: .quad 0\n"
+	"saved_state: .quad 0\n"
+	"tmp_rdi: .quad 0\n"
+	"insn_target: .quad 0x30000100\n"
+	".text\n");
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint8_t *data_native, *data_emul, *code;
+static uint64_t fs_base, gs_base;
+static sigjmp_buf fault_jmp;
+static volatile int native_signal;
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+	native_signal = sig;
+	siglongjmp(fault_jmp, 1);
+}
+
+static int setup(void **state)
+{
+	static uint8_t altstack[64 << 10];
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	void *p;
+
+	/* Guard pages on either side of the data buffer catch a wild native access. */
+	p = mmap((void *)(DATA_BASE - 0x1000), DATA_SIZE + 0x2000, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	assert_true(p == (void *)(DATA_BASE - 0x1000));
+	assert_int_equal(mprotect((void *)DATA_BASE, DATA_SIZE, PROT_READ | PROT_WRITE), 0);
+	data_native = (uint8_t *)DATA_BASE;
+	data_emul = malloc(DATA_SIZE);
+	p = mmap((void *)CODE_BASE, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	assert_true(p == (void *)CODE_BASE);
+	code = p;
+	syscall(SYS_arch_prctl, ARCH_GET_FS, &fs_base);
+	syscall(SYS_arch_prctl, ARCH_GET_GS, &gs_base);
+
+	sigaltstack(&ss, NULL);
+	return 0;
+}
+
+/* cmocka installs its own handlers around each test: ours go in inside the test. */
+static void catch_native_faults(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+	sigaction(SIGFPE, &sa, NULL);
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+/* One form: the opcode bytes with a mandatory prefix and, for groups, ModRM.reg. */
+struct form {
+	uint8_t mandatory; /* 0, 0x66, 0xf2, 0xf3 */
+	uint8_t map;	   /* 0, 1 (0F), 2 (0F 38) */
+	uint8_t opcode;
+	int8_t digit;	   /* ModRM.reg for group rows, else -1 */
+	struct emul_opcode op;
+};
+
+#define MAX_FORMS 512
+static struct form forms[MAX_FORMS];
+static unsigned int nforms;
+
+static unsigned int emit_opcode(uint8_t *b, const struct form *f)
+{
+	unsigned int n = 0;
+
+	if (f->map >= 1)
+		b[n++] = 0x0f;
+	if (f->map == 2)
+		b[n++] = 0x38;
+	b[n++] = f->opcode;
+	return n;
+}
+
+/* Every (map, opcode, mandatory prefix, group digit) the decoder accepts in 64-bit mode. */
+static void enumerate_forms(void)
+{
+	static const uint8_t mand[4] = { 0, 0x66, 0xf3, 0xf2 };
+
+	nforms = 0;
+	for (unsigned int map = 0; map < 3; map++)
+		for (unsigned int opc = 0; opc < 256; opc++)
+			for (unsigned int p = 0; p < 4; p++)
+				for (int digit = 0; digit < 8; digit++) {
+					uint8_t b[16] = { 0 };
+					unsigned int n = 0;
+					struct emul_ctxt ctxt;
+					struct form f = { .mandatory = mand[p], .map = (uint8_t)map, .opcode = (uint8_t)opc, .digit = -1 };
+
+					if (mand[p])
+						b[n++] = mand[p];
+					n += emit_opcode(b + n, &f);
+					b[n++] = (uint8_t)(0x04 | (digit << 3)); /* mod 0, SIB */
+					b[n++] = 0x24;
+					emul_init(&ctxt, NULL, NULL, EMUL_MODE_PROT64);
+					if (emul_decode(&ctxt, b, 15) != EMUL_OK ||
+					    ctxt.insn.opcode != opc || ctxt.insn.map != map)
+						continue;
+					/* 66 and F2/F3 on rows that are not prefix-selected are
+					 * ordinary prefixes: keep only the no-prefix form. */
+					if (mand[p] && ctxt.insn.mandatory != mand[p])
+						continue;
+					if (ctxt.insn.op.flags & EMUL_F_GROUP)
+						f.digit = (int8_t)digit;
+					f.op = ctxt.insn.op;
+					if (nforms && !memcmp(&forms[nforms - 1], &f, sizeof(f)))
+						continue;
+					assert_true(nforms < MAX_FORMS);
+					forms[nforms++] = f;
+					if (!(ctxt.insn.op.flags & EMUL_F_GROUP))
+						break;
+				}
+}
+
+static bool is_port_io(const struct form *f)
+{
+	unsigned int e = f->op.exec;
+
+	return e == EX_IN || e == EX_OUT || e == EX_INS || e == EX_OUTS;
+}
+
+/* Random instruction bytes for form f; returns the buffer length (15). */
+static unsigned int gen_bytes(uint8_t *b, const struct form *f)
+{
+	static const uint8_t segs[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
+	unsigned int n = 0;
+
+	if (rnd() % 4 == 0)
+		b[n++] = segs[rnd() % sizeof(segs)];
+	if (!f->mandatory && rnd() % 3 == 0)
+		b[n++] = 0x66;
+	if (rnd() % 6 == 0)
+		b[n++] = 0x67;
+	if ((f->op.flags & EMUL_F_LOCK) && rnd() % 3 == 0)
+		b[n++] = 0xf0;
+	if ((f->op.flags & EMUL_F_STRING) && rnd() % 2)
+		b[n++] = rnd() % 2 ? 0xf3 : 0xf2;
+	if (f->mandatory)
+		b[n++] = f->mandatory;
+	if (rnd() % 2)
+		b[n++] = 0x40 | (rnd() & 15);
+	n += emit_opcode(b + n, f);
+	if (f->op.flags & EMUL_F_MODRM) {
+		uint8_t modrm = (uint8_t)rnd();
+
+		if (f->digit >= 0)
+			modrm = (uint8_t)((modrm & 0xc7) | (f->digit << 3));
+		b[n++] = modrm;
+	}
+	while (n < 15)
+		b[n++] = (uint8_t)rnd();
+	return 15;
+}
+
+static void put_le(uint8_t *p, uint64_t v, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Multiplicative inverse of an odd a modulo 2^64. */
+static uint64_t inverse(uint64_t a)
+{
+	uint64_t x = a;
+
+	for (int i = 0; i < 6; i++)
+		x *= 2 - a * x;
+	return x;
+}
+
+struct sample {
+	uint8_t bytes[15];
+	unsigned int len;
+	struct native_state in;
+	uint64_t target; /* linear address of the memory operand */
+};
+
+/*
+ * Point the memory operand into the data buffer: solve the base (or index) register, or patch
+ * the displacement of absolute, RIP-relative and moffs forms. Returns false if impossible.
+ */
+static bool place_memory(struct sample *s, struct emul_insn *insn)
+{
+	uint64_t amask = insn->ad_bytes == 8 ? ~0ull : 0xffffffffull;
+	uint64_t seg_base = insn->seg == EMUL_SEG_FS ? fs_base : insn->seg == EMUL_SEG_GS ? gs_base : 0;
+	uint64_t align = (insn->op.flags & EMUL_F_ALIGN16) || insn->op.exec == EX_CMPXCHG8B ? 16 : 1;
+	uint64_t target = DATA_BASE + 0x1000 + (rnd() % 0x1800);
+	uint64_t want;
+
+	if (rnd() % 16)
+		target &= ~(align - 1);
+	if (seg_base && (((target - seg_base) & amask) + seg_base != target))
+		return false;
+	want = (target - seg_base) & amask;
+	if (insn->op.exec == EX_LEA)
+		return true;
+	if (insn->rip_relative || (insn->base < 0 && insn->index < 0)) {
+		unsigned int dlen = insn->base < 0 && insn->index < 0 && !insn->rip_relative &&
+						    !insn->has_modrm ?
+					    insn->ad_bytes :
+					    4;
+		unsigned int off = insn->len - insn->imm_bytes - dlen;
+		uint64_t disp = insn->rip_relative ? want - (INSN_ADDR + insn->len) : want;
+
+		if (insn->rip_relative && insn->ad_bytes == 4)
+			disp = (want - (INSN_ADDR + insn->len)) & 0xffffffffull;
+		if (dlen == 4 && insn->ad_bytes == 8 && (int64_t)disp != (int32_t)disp)
+			return false;
+		put_le(s->bytes + off, disp, dlen);
+		s->target = target;
+		return true;
+	}
+	want = (want - (uint64_t)insn->disp) & amask;
+	if (insn->base >= 0 && insn->index >= 0 && insn->base == insn->index) {
+		uint64_t k = 1 + insn->scale;
+
+		if (!(k & 1)) {
+			if (want & 1)
+				want--, target--;
+			s->in.regs[insn->base] = want / 2;
+		} else {
+			s->in.regs[insn->base] = (want * inverse(k)) & amask;
+		}
+	} else if (insn->base >= 0) {
+		uint64_t idx = insn->index >= 0 ? s->in.regs[insn->index] : 0;
+
+		s->in.regs[insn->base] = want - idx * insn->scale;
+	} else {
+		uint64_t r = want % insn->scale;
+
+		want -= r;
+		target -= r;
+		s->in.regs[insn->index] = want / insn->scale;
+	}
+	if (insn->ad_bytes == 4)
+		for (int r = 0; r < 16; r++)
+			if (r == insn->base || r == insn->index)
+				s->in.regs[r] = (s->in.regs[r] & 0xffffffffull) | (rnd() << 32);
+	s->target = target;
+	return true;
+}
+
+static void random_state(struct native_state *st)
+{
+	static const uint64_t flag_bits = EFL_STATUS | EFL_DF;
+
+	for (int i = 0; i < 16; i++) {
+		switch (rnd() % 4) {
+		case 0:
+			st->regs[i] = rnd() & 0xff;
+			break;
+		case 1:
+			st->regs[i] = (uint64_t)(int64_t)(int32_t)rnd();
+			break;
+		default:
+			st->regs[i] = rnd();
+			break;
+		}
+	}
+	for (int i = 0; i < 16; i++) {
+		st->xmm[i].q[0] = rnd();
+		st->xmm[i].q[1] = rnd();
+	}
+	st->rflags = 0x202 | (rnd() & flag_bits);
+	st->rip = INSN_ADDR;
+	st->regs[EMUL_REG_RSP] = DATA_BASE + 0x3000 + (rnd() % 0x400) * 8;
+}
+
+static void fill_data(void)
+{
+	bool small = rnd() % 3 == 0;
+
+	for (uint64_t i = 0; i < DATA_SIZE; i += 8) {
+		uint64_t v = rnd();
+
+		if (small)
+			v &= 0x0101010101010101ull;
+		memcpy(data_native + i, &v, 8);
+	}
+	memcpy(data_emul, data_native, DATA_SIZE);
+}
+
+struct totals {
+	unsigned long runs, skipped, native_faults, undefined_flag_diffs, failures;
+};
+
+static void dump_fail(struct totals *t, const struct sample *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	t->failures++;
+	if (t->failures > 30)
+		return;
+	fprintf(stderr, "MISMATCH ");
+	for (unsigned int i = 0; i < s->len; i++)
+		fprintf(stderr, "%02x ", s->bytes[i]);
+	fprintf(stderr, ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Registers Zydis says the instruction reads / writes (conditionally or not). A write of an 8-
+ * or 16-bit register is also a read: the emulator writes back whole registers. */
+struct reg_sets {
+	uint32_t read, read_maybe, write, write_maybe;
+};
+
+static struct reg_sets zydis_reg_sets(const struct emul_insn *insn,
+				      const ZydisDecodedInstruction *zi,
+				      const ZydisDecodedOperand *zo)
+{
+	struct reg_sets r = { 0 };
+
+	for (unsigned int i = 0; i < zi->operand_count; i++) {
+		const ZydisDecodedOperand *o = &zo[i];
+
+		if (o->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+			int n = zydis_gpr_number(o->reg.value);
+			uint32_t bit;
+
+			if (n < 0)
+				continue;
+			bit = 1u << n;
+			if (o->actions & ZYDIS_OPERAND_ACTION_READ)
+				r.read |= bit;
+			if (o->actions & ZYDIS_OPERAND_ACTION_CONDREAD)
+				r.read_maybe |= bit;
+			if (o->actions & ZYDIS_OPERAND_ACTION_WRITE) {
+				r.write |= bit;
+				if (zydis_gpr_width(o->reg.value) < 4)
+					r.read |= bit;
+			}
+			if (o->actions & ZYDIS_OPERAND_ACTION_CONDWRITE) {
+				r.write_maybe |= bit;
+				if (zydis_gpr_width(o->reg.value) < 4)
+					r.read_maybe |= bit;
+			}
+		} else if (o->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+			int b = zydis_gpr_number(o->mem.base), x = zydis_gpr_number(o->mem.index);
+
+			if (b >= 0 && !(b == 13 && zydis_sib_quirk(insn, EMUL_MODE_PROT64)))
+				r.read |= 1u << b;
+			if (x >= 0)
+				r.read |= 1u << x;
+		}
+	}
+	r.read_maybe |= r.read;
+	r.write_maybe |= r.write;
+	return r;
+}
+
+static void run_sample(struct totals *t, struct sample *s, const struct emul_insn *insn,
+		       const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo)
+{
+	struct fake_vcpu v;
+	struct emul_ctxt ctxt;
+	struct native_state out = s->in;
+	uint32_t defined, undefined = zi->cpu_flags ? zi->cpu_flags->undefined : 0;
+	struct reg_sets rs;
+	int rc;
+
+	memcpy(code + 0x100, s->bytes, s->len);
+	code[0x100 + s->len] = 0xff; /* jmp *0(%rip) */
+	code[0x100 + s->len + 1] = 0x25;
+	memset(code + 0x100 + s->len + 2, 0, 4);
+	{
+		uint64_t ret = (uint64_t)(uintptr_t)native_return;
+
+		memcpy(code + 0x100 + s->len + 6, &ret, 8);
+	}
+
+	/* The emulator first: it also tells whether the accesses stay in the buffer. */
+	memset(&v, 0, sizeof(v));
+	memcpy(v.regs, s->in.regs, sizeof(s->in.regs));
+	v.regs[EMUL_REG_RIP] = INSN_ADDR;
+	v.regs[EMUL_REG_RFLAGS] = s->in.rflags;
+	memcpy(v.xmm, s->in.xmm, sizeof(v.xmm));
+	fake_flat_segments(&v, true);
+	v.seg[EMUL_SEG_FS].base = fs_base;
+	v.seg[EMUL_SEG_GS].base = gs_base;
+	fake_add_region(&v, CODE_BASE, 0x1000, code, false);
+	fake_add_region(&v, DATA_BASE, DATA_SIZE, data_emul, rnd() % 2);
+	emul_init(&ctxt, &fake_ops, &v, EMUL_MODE_PROT64);
+	rc = emul_run(&ctxt);
+	if (v.bad_access) {
+		/* Registers that are both address and operand can point anywhere. */
+		t->skipped++;
+		return;
+	}
+	if (rc != EMUL_OK && rc != EMUL_FAULT) {
+		dump_fail(t, s, "emulator: %s", emul_result_name(rc));
+		return;
+	}
+
+	/* Then the CPU. */
+	native_signal = 0;
+	if (!sigsetjmp(fault_jmp, 1))
+		native_run(&out);
+	t->runs++;
+
+	if (native_signal) {
+		/* Linux: #DE is SIGFPE, #GP SIGSEGV, #SS SIGBUS. */
+		uint8_t want = native_signal == SIGFPE ? EMUL_VEC_DE :
+			       native_signal == SIGBUS ? EMUL_VEC_SS : EMUL_VEC_GP;
+
+		t->native_faults++;
+		if (rc != EMUL_FAULT || v.fault.vector != want || v.injected != 1)
+			dump_fail(t, s, "CPU raised signal %d, emulator %s (vector %u)",
+				  native_signal, emul_result_name(rc), v.fault.vector);
+		if (memcmp(data_native, data_emul, DATA_SIZE))
+			dump_fail(t, s, "memory differs after a fault");
+		return;
+	}
+	if (rc != EMUL_OK) {
+		dump_fail(t, s, "emulator fault %u, CPU ran", v.fault.vector);
+		return;
+	}
+	for (int i = 0; i < 16; i++)
+		if (out.regs[i] != v.regs[i])
+			dump_fail(t, s, "reg %d: cpu %#llx emul %#llx (in %#llx)", i,
+				  (unsigned long long)out.regs[i], (unsigned long long)v.regs[i],
+				  (unsigned long long)s->in.regs[i]);
+	if (v.regs[EMUL_REG_RIP] != INSN_ADDR + s->len)
+		dump_fail(t, s, "rip %#llx", (unsigned long long)v.regs[EMUL_REG_RIP]);
+	defined = (EFL_STATUS | EFL_DF) & ~undefined;
+	if ((out.rflags ^ v.regs[EMUL_REG_RFLAGS]) & defined)
+		dump_fail(t, s, "rflags: cpu %#llx emul %#llx (in %#llx, undefined %#x)",
+			  (unsigned long long)out.rflags,
+			  (unsigned long long)v.regs[EMUL_REG_RFLAGS],
+			  (unsigned long long)s->in.rflags, undefined);
+	if ((out.rflags ^ v.regs[EMUL_REG_RFLAGS]) & undefined & EFL_STATUS)
+		t->undefined_flag_diffs++;
+	if (memcmp(out.xmm, v.xmm, sizeof(v.xmm)))
+		dump_fail(t, s, "xmm registers differ");
+	if (memcmp(data_native, data_emul, DATA_SIZE)) {
+		for (uint64_t i = 0; i < DATA_SIZE; i++)
+			if (data_native[i] != data_emul[i]) {
+				dump_fail(t, s, "memory at +%#llx: cpu %02x emul %02x",
+					  (unsigned long long)i, data_native[i], data_emul[i]);
+				break;
+			}
+	}
+
+	/* On-demand registers: fetched = read, written back = written. */
+	rs = zydis_reg_sets(insn, zi, zo);
+	if ((insn->op.flags & EMUL_F_STRING) && insn->rep && !(s->in.regs[EMUL_REG_RCX] &
+							       (insn->ad_bytes == 8 ? ~0ull : 0xffffffffull))) {
+		/* REP with nothing to do: only the count is certain to be read. */
+		rs.read &= 1u << EMUL_REG_RCX;
+		rs.write = 0;
+	}
+	if ((v.reads & 0xffff & rs.read) != rs.read || (v.reads & 0xffff & ~rs.read_maybe))
+		dump_fail(t, s, "fetched %#x, Zydis reads %#x (maybe %#x)", v.reads & 0xffff,
+			  rs.read, rs.read_maybe);
+	if ((v.writes & 0xffff & rs.write) != rs.write || (v.writes & 0xffff & ~rs.write_maybe))
+		dump_fail(t, s, "wrote back %#x, Zydis writes %#x (maybe %#x)", v.writes & 0xffff,
+			  rs.write, rs.write_maybe);
+	for (int i = 0; i < EMUL_NR_REGS; i++)
+		if (v.read_calls[i] > 1 || v.write_calls[i] > 1)
+			dump_fail(t, s, "register %d fetched %u times, written %u times", i,
+				  v.read_calls[i], v.write_calls[i]);
+	if (zi->cpu_flags && !zi->cpu_flags->tested && !zi->cpu_flags->modified &&
+	    !(insn->op.flags & EMUL_F_STRING) && (v.reads & (1u << EMUL_REG_RFLAGS)))
+		dump_fail(t, s, "RFLAGS fetched by an instruction that does not use it");
+}
+
+/* Fix the registers the instruction's semantics constrain. */
+static void constrain(struct sample *s, const struct emul_insn *insn)
+{
+	uint64_t *r = s->in.regs;
+	unsigned int e = insn->op.exec;
+
+	if (insn->op.flags & EMUL_F_STRING) {
+		uint64_t amask = insn->ad_bytes == 8 ? ~0ull : 0xffffffffull;
+
+		r[EMUL_REG_RSI] = ((DATA_BASE + 0x1000 + rnd() % 0x1000) & amask) | (r[EMUL_REG_RSI] & ~amask);
+		r[EMUL_REG_RDI] = ((DATA_BASE + 0x1800 + rnd() % 0x1000) & amask) | (r[EMUL_REG_RDI] & ~amask);
+		if (rnd() % 2)
+			r[EMUL_REG_RDI] = r[EMUL_REG_RSI] + (rnd() % 4) * 8;
+		r[EMUL_REG_RCX] = (rnd() % 7) | (r[EMUL_REG_RCX] & ~amask);
+	}
+	if ((e == EX_DIV || e == EX_IDIV) && rnd() % 4) {
+		r[EMUL_REG_RDX] = e == EX_IDIV && (int64_t)r[EMUL_REG_RAX] < 0 ? ~0ull : 0;
+		if (rnd() % 2)
+			r[EMUL_REG_RAX] &= ~0xff00ull;
+	}
+	if ((insn->op.flags & EMUL_F_BITOFF) && !insn->imm_bytes && insn->reg < 16)
+		r[insn->reg] = (uint64_t)((int64_t)(rnd() % 1024) - 512);
+}
+
+/* After memory is filled: make CMPXCHG succeed half of the time. */
+static void constrain_after_fill(struct sample *s, const struct emul_insn *insn)
+{
+	uint64_t *r = s->in.regs;
+
+	if (rnd() % 2)
+		return;
+	if (insn->op.exec == EX_CMPXCHG8B && s->target >= DATA_BASE &&
+	    s->target + 16 <= DATA_BASE + DATA_SIZE) {
+		unsigned int half = (insn->rex & 8) ? 8 : 4;
+		uint64_t lo = 0, hi = 0;
+
+		memcpy(&lo, data_native + (s->target - DATA_BASE), half);
+		memcpy(&hi, data_native + (s->target - DATA_BASE) + half, half);
+		r[EMUL_REG_RAX] = lo;
+		r[EMUL_REG_RDX] = hi;
+	} else if (insn->op.exec == EX_CMPXCHG && insn->mod != 3 && s->target >= DATA_BASE &&
+		   s->target + 8 <= DATA_BASE + DATA_SIZE) {
+		memcpy(&r[EMUL_REG_RAX], data_native + (s->target - DATA_BASE), 8);
+	} else if (insn->op.exec == EX_CMPXCHG && insn->mod == 3) {
+		r[EMUL_REG_RAX] = r[insn->rm];
+	}
+}
+
+static void run_form(struct totals *t, const struct form *f, unsigned int samples,
+		     ZydisDecoder *zd)
+{
+	unsigned int done = 0, tries = 0;
+
+	while (done < samples && tries < samples * 20) {
+		struct sample s;
+		struct emul_ctxt ctxt;
+		ZydisDecodedInstruction zi;
+		ZydisDecodedOperand zo[ZYDIS_MAX_OPERAND_COUNT];
+
+		tries++;
+		memset(&s, 0, sizeof(s));
+		gen_bytes(s.bytes, f);
+		emul_init(&ctxt, NULL, NULL, EMUL_MODE_PROT64);
+		if (emul_decode(&ctxt, s.bytes, 15) != EMUL_OK)
+			continue;
+		s.len = ctxt.insn.len;
+		random_state(&s.in);
+		constrain(&s, &ctxt.insn);
+		if (ctxt.insn.has_mem && !place_memory(&s, &ctxt.insn))
+			continue;
+		/* The displacement may have been patched: decode again. */
+		emul_init(&ctxt, NULL, NULL, EMUL_MODE_PROT64);
+		if (emul_decode(&ctxt, s.bytes, s.len) != EMUL_OK ||
+		    !ZYAN_SUCCESS(ZydisDecoderDecodeFull(zd, s.bytes, s.len, &zi, zo)))
+			continue;
+		fill_data();
+		constrain_after_fill(&s, &ctxt.insn);
+		{
+			unsigned long before = t->skipped;
+
+			run_sample(t, &s, &ctxt.insn, &zi, zo);
+			if (t->skipped == before)
+				done++;
+		}
+	}
+	if (done < samples / 4) {
+		fprintf(stderr, "form %02x/%02x/%02x/%d: only %u of %u samples ran\n", f->mandatory,
+			f->map, f->opcode, f->digit, done, samples);
+		t->failures++;
+	}
+}
+
+static void test_differential(void **state)
+{
+	struct totals t = { 0 };
+	unsigned int native_forms = 0;
+	ZydisDecoder zd;
+
+	zydis_init(&zd, EMUL_MODE_PROT64);
+	catch_native_faults();
+	enumerate_forms();
+	for (unsigned int i = 0; i < nforms; i++) {
+		if (is_port_io(&forms[i]))
+			continue;
+		native_forms++;
+		run_form(&t, &forms[i], 300, &zd);
+	}
+	printf("differential: %u forms (%u run natively), %lu runs, %lu native faults, "
+	       "%lu skipped, %lu runs with an undefined flag differing, %lu failures\n",
+	       nforms, native_forms, t.runs, t.native_faults, t.skipped, t.undefined_flag_diffs,
+	       t.failures);
+	assert_int_equal(t.failures, 0);
+}
+
+int main(void)
+{
+	const char *seed = getenv("EMUL_TEST_SEED");
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_differential),
+	};
+
+	rng_state = seed ? strtoull(seed, NULL, 0) : 0x706c696e7468ull;
+	printf("test_emulate: seed %#llx (set EMUL_TEST_SEED to change)\n",
+	       (unsigned long long)rng_state);
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
