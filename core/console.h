@@ -4,6 +4,7 @@
 #define PLINTH_CORE_CONSOLE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "core/config.h"
 
 /* Returns 0, or the UART driver's error (the console is then silent, plinth goes on). */
@@ -13,5 +14,8 @@ void console_write(const char *s, size_t len);
 /* For the exception path: writes without the lock when the lock holder is this CPU, in
  * pieces; may interleave with other CPUs but never deadlocks. */
 void console_write_unlocked(const char *s, size_t len);
+
+/* TSC ticks spent writing (mostly waiting for the UART): boot-time figures subtract them. */
+uint64_t console_ticks(void);
 
 #endif

@@ -124,6 +124,7 @@ static void vmx_bring_up(uint64_t tsc_at_entry)
 	struct vmx_caps caps;
 	enum vmx_verdict verdict;
 	char sentence[256];
+	uint64_t ticks;
 
 	vmx_caps_read(&raw);
 	verdict = vmx_caps_decode(&raw, &caps);
@@ -135,13 +136,16 @@ static void vmx_bring_up(uint64_t tsc_at_entry)
 	}
 	if (vmx_enable_this_cpu(&raw, &caps))
 		plinth_halt();
-	pr_info("VMX: ready (%llu TSC ticks since the core's first instruction)\n",
-		(unsigned long long)(rdtsc() - tsc_at_entry));
+	ticks = rdtsc() - tsc_at_entry;
+	pr_info("VMX: ready (%llu TSC ticks since the core's first instruction, %llu of them "
+		"writing to the console)\n",
+		(unsigned long long)ticks, (unsigned long long)console_ticks());
 }
 
 void plinth_entry(uint32_t loader, uint64_t info_hpa, uint32_t mb2_magic, uint64_t tsc_at_entry,
 		  uint64_t image_hpa)
 {
+	struct console_config console_before;
 	char err[256];
 	int boot_err, errors, err_code;
 
@@ -175,7 +179,16 @@ void plinth_entry(uint32_t loader, uint64_t info_hpa, uint32_t mb2_magic, uint64
 	memory_init_late();
 	memory_print_map();
 
+	console_before = config.console;
 	errors = load_config();
+	if (console_before.enabled != config.console.enabled ||
+	    console_before.port != config.console.port || console_before.baud != config.console.baud) {
+		pr_info("console: moving to %s as %s says\n",
+			config.console.enabled ? "another port" : "nowhere (console=none)",
+			CONFIG_FILE_NAME);
+		console_init(&config.console);
+		plinth_banner();
+	}
 	log_set_level(config.loglevel);
 	if (errors) {
 		pr_err("plinth: %s has %d error%s; not starting any guest\n", CONFIG_FILE_NAME,

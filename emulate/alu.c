@@ -92,8 +92,8 @@ uint64_t emul_alu(unsigned int op, uint64_t a, uint64_t b, unsigned int size, ui
 	set_flag(flags, EFL_CF, cf);
 	set_flag(flags, EFL_OF, of);
 	/* AF is undefined after AND, OR, XOR, TEST; Intel cores clear it. */
-	set_flag(flags, EFL_AF, op != ALU_AND && op != ALU_OR && op != ALU_XOR &&
-					((a ^ b ^ res) & 0x10));
+	set_flag(flags, EFL_AF,
+		 op != ALU_AND && op != ALU_OR && op != ALU_XOR && ((a ^ b ^ res) & 0x10));
 	emul_set_szp(res, size, flags);
 	return res;
 }

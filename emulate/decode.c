@@ -48,43 +48,53 @@
 #define F_ALIGN16 EMUL_F_ALIGN16
 
 /* A row: flags, destination, source, second source, executor class, its parameter. */
-#define I(fl, d, s, s2, ex, sb) \
-	{ .flags = (fl), .dst = (d), .src = (s), .src2 = (s2), .exec = (ex), .sub = (sb) }
+#define I(fl, d, s, s2, ex, sb)                                                                \
+	{                                                                                      \
+		.flags = (fl), .dst = (d), .src = (s), .src2 = (s2), .exec = (ex), .sub = (sb) \
+	}
 /* A row chosen by ModRM.reg in group table g; the group row's operands win if it has any. */
-#define G(fl, d, s, s2, g) \
-	{ .flags = (fl) | EMUL_F_GROUP | F_MODRM, .dst = (d), .src = (s), .src2 = (s2), .group = (g) }
+#define G(fl, d, s, s2, g)                                                                    \
+	{                                                                                     \
+		.flags = (fl) | EMUL_F_GROUP | F_MODRM, .dst = (d), .src = (s), .src2 = (s2), \
+		.group = (g)                                                                  \
+	}
 /* A row chosen by the mandatory prefix in prefix table p. */
-#define P(fl, p) { .flags = (fl) | EMUL_F_PREFIX | F_MODRM, .group = (p) }
+#define P(fl, p)                                                      \
+	{                                                             \
+		.flags = (fl) | EMUL_F_PREFIX | F_MODRM, .group = (p) \
+	}
 
 /* The eight ALU operations of 00..3F: Eb,Gb  Ev,Gv  Gb,Eb  Gv,Ev  AL,Ib  rAX,Iz. */
-#define ALU6(base, op, lk, wr)                                                     \
-	[(base) + 0] = I(F_MODRM | F_BYTE | (lk) | (wr), E, Gv, __, EX_ALU, op),  \
-	[(base) + 1] = I(F_MODRM | (lk) | (wr), E, Gv, __, EX_ALU, op),           \
-	[(base) + 2] = I(F_MODRM | F_BYTE | (wr), Gv, E, __, EX_ALU, op),         \
-	[(base) + 3] = I(F_MODRM | (wr), Gv, E, __, EX_ALU, op),                  \
-	[(base) + 4] = I(F_BYTE | (wr), Acc, Iz, __, EX_ALU, op),                 \
-	[(base) + 5] = I((wr), Acc, Iz, __, EX_ALU, op)
-#define X8(x)  x, x, x, x, x, x, x, x
-#define CC16(base, fl, d, s, ex)                                                              \
-	[(base) + 0] = I(fl, d, s, __, ex, 0), [(base) + 1] = I(fl, d, s, __, ex, 1),          \
-	[(base) + 2] = I(fl, d, s, __, ex, 2), [(base) + 3] = I(fl, d, s, __, ex, 3),          \
-	[(base) + 4] = I(fl, d, s, __, ex, 4), [(base) + 5] = I(fl, d, s, __, ex, 5),          \
-	[(base) + 6] = I(fl, d, s, __, ex, 6), [(base) + 7] = I(fl, d, s, __, ex, 7),          \
-	[(base) + 8] = I(fl, d, s, __, ex, 8), [(base) + 9] = I(fl, d, s, __, ex, 9),          \
-	[(base) + 10] = I(fl, d, s, __, ex, 10), [(base) + 11] = I(fl, d, s, __, ex, 11),      \
-	[(base) + 12] = I(fl, d, s, __, ex, 12), [(base) + 13] = I(fl, d, s, __, ex, 13),      \
-	[(base) + 14] = I(fl, d, s, __, ex, 14), [(base) + 15] = I(fl, d, s, __, ex, 15)
+#define ALU6(base, op, lk, wr)                                                      \
+	[(base) + 0] = I(F_MODRM | F_BYTE | (lk) | (wr), E, Gv, __, EX_ALU, op),    \
+		  [(base) + 1] = I(F_MODRM | (lk) | (wr), E, Gv, __, EX_ALU, op),   \
+		  [(base) + 2] = I(F_MODRM | F_BYTE | (wr), Gv, E, __, EX_ALU, op), \
+		  [(base) + 3] = I(F_MODRM | (wr), Gv, E, __, EX_ALU, op),          \
+		  [(base) + 4] = I(F_BYTE | (wr), Acc, Iz, __, EX_ALU, op),         \
+		  [(base) + 5] = I((wr), Acc, Iz, __, EX_ALU, op)
+#define X8(x) x, x, x, x, x, x, x, x
+#define CC16(base, fl, d, s, ex)                                                                \
+	[(base) + 0] = I(fl, d, s, __, ex, 0), [(base) + 1] = I(fl, d, s, __, ex, 1),           \
+		  [(base) + 2] = I(fl, d, s, __, ex, 2), [(base) + 3] = I(fl, d, s, __, ex, 3), \
+		  [(base) + 4] = I(fl, d, s, __, ex, 4), [(base) + 5] = I(fl, d, s, __, ex, 5), \
+		  [(base) + 6] = I(fl, d, s, __, ex, 6), [(base) + 7] = I(fl, d, s, __, ex, 7), \
+		  [(base) + 8] = I(fl, d, s, __, ex, 8), [(base) + 9] = I(fl, d, s, __, ex, 9), \
+		  [(base) + 10] = I(fl, d, s, __, ex, 10),                                      \
+		  [(base) + 11] = I(fl, d, s, __, ex, 11),                                      \
+		  [(base) + 12] = I(fl, d, s, __, ex, 12),                                      \
+		  [(base) + 13] = I(fl, d, s, __, ex, 13),                                      \
+		  [(base) + 14] = I(fl, d, s, __, ex, 14), [(base) + 15] = I(fl, d, s, __, ex, 15)
 
 enum {
-	GRP1,	/* 80..83: ALU Eb/Ev, imm */
-	GRP1A,	/* 8F: POP Ev */
-	GRP2,	/* C0, C1, D0..D3: shifts and rotates */
-	GRP3,	/* F6, F7: TEST, NOT, NEG, MUL, IMUL, DIV, IDIV */
-	GRP4,	/* FE: INC, DEC Eb */
-	GRP5,	/* FF: INC, DEC, PUSH Ev */
-	GRP8,	/* 0F BA: BT, BTS, BTR, BTC Ev,Ib */
-	GRP9,	/* 0F C7: CMPXCHG8B/16B */
-	GRP11,	/* C6, C7: MOV Eb/Ev, imm */
+	GRP1, /* 80..83: ALU Eb/Ev, imm */
+	GRP1A, /* 8F: POP Ev */
+	GRP2, /* C0, C1, D0..D3: shifts and rotates */
+	GRP3, /* F6, F7: TEST, NOT, NEG, MUL, IMUL, DIV, IDIV */
+	GRP4, /* FE: INC, DEC Eb */
+	GRP5, /* FF: INC, DEC, PUSH Ev */
+	GRP8, /* 0F BA: BT, BTS, BTR, BTC Ev,Ib */
+	GRP9, /* 0F C7: CMPXCHG8B/16B */
+	GRP11, /* C6, C7: MOV Eb/Ev, imm */
 	NR_GROUPS
 };
 
@@ -130,28 +140,47 @@ static const struct emul_opcode group_table[NR_GROUPS][8] = {
 };
 
 enum {
-	PFX_0F10, PFX_0F11, PFX_0F28, PFX_0F29, PFX_0F2B, PFX_0F6E, PFX_0F6F, PFX_0F7E,
-	PFX_0F7F, PFX_0FC3, PFX_0FD6, PFX_0FE7, PFX_0F38F0, PFX_0F38F1, PFX_0F382A,
+	PFX_0F10,
+	PFX_0F11,
+	PFX_0F28,
+	PFX_0F29,
+	PFX_0F2B,
+	PFX_0F6E,
+	PFX_0F6F,
+	PFX_0F7E,
+	PFX_0F7F,
+	PFX_0FC3,
+	PFX_0FD6,
+	PFX_0FE7,
+	PFX_0F38F0,
+	PFX_0F38F1,
+	PFX_0F382A,
 	NR_PREFIX_TABLES
 };
 
 /* Indexed by the mandatory prefix: none, 66, F3, F2. */
 static const struct emul_opcode prefix_table[NR_PREFIX_TABLES][4] = {
-	[PFX_0F10] = { I(0, Vo, Wo, __, EX_MOV, 0), I(0, Vo, Wo, __, EX_MOV, 0) },
-	[PFX_0F11] = { I(0, Wo, Vo, __, EX_MOV, 0), I(0, Wo, Vo, __, EX_MOV, 0) },
-	[PFX_0F28] = { I(F_ALIGN16, Vo, Wo, __, EX_MOV, 0), I(F_ALIGN16, Vo, Wo, __, EX_MOV, 0) },
-	[PFX_0F29] = { I(F_ALIGN16, Wo, Vo, __, EX_MOV, 0), I(F_ALIGN16, Wo, Vo, __, EX_MOV, 0) },
-	[PFX_0F2B] = { I(F_ALIGN16, Mo, Vo, __, EX_MOV, 0), I(F_ALIGN16, Mo, Vo, __, EX_MOV, 0) },
-	[PFX_0F6E] = { [1] = I(0, Vy, Ey, __, EX_MOV, 0) },
-	[PFX_0F6F] = { [1] = I(F_ALIGN16, Vo, Wo, __, EX_MOV, 0), [2] = I(0, Vo, Wo, __, EX_MOV, 0) },
-	[PFX_0F7E] = { [1] = I(0, Ey, Vy, __, EX_MOV, 0), [2] = I(0, Vq, Wq, __, EX_MOV, 0) },
-	[PFX_0F7F] = { [1] = I(F_ALIGN16, Wo, Vo, __, EX_MOV, 0), [2] = I(0, Wo, Vo, __, EX_MOV, 0) },
-	[PFX_0FC3] = { [0] = I(0, My, Gy, __, EX_MOV, 0) },
-	[PFX_0FD6] = { [1] = I(0, Wq, Vq, __, EX_MOV, 0) },
-	[PFX_0FE7] = { [1] = I(F_ALIGN16, Mo, Vo, __, EX_MOV, 0) },
-	[PFX_0F38F0] = { I(0, Gv, M, __, EX_MOVBE, 0), I(0, Gv, M, __, EX_MOVBE, 0) },
-	[PFX_0F38F1] = { I(0, M, Gv, __, EX_MOVBE, 0), I(0, M, Gv, __, EX_MOVBE, 0) },
-	[PFX_0F382A] = { [1] = I(F_ALIGN16, Vo, Mo, __, EX_MOV, 0) },
+	[PFX_0F10] = { I(F_MOV, Vo, Wo, __, EX_MOV, 0), I(F_MOV, Vo, Wo, __, EX_MOV, 0) },
+	[PFX_0F11] = { I(F_MOV, Wo, Vo, __, EX_MOV, 0), I(F_MOV, Wo, Vo, __, EX_MOV, 0) },
+	[PFX_0F28] = { I(F_MOV | F_ALIGN16, Vo, Wo, __, EX_MOV, 0),
+		       I(F_MOV | F_ALIGN16, Vo, Wo, __, EX_MOV, 0) },
+	[PFX_0F29] = { I(F_MOV | F_ALIGN16, Wo, Vo, __, EX_MOV, 0),
+		       I(F_MOV | F_ALIGN16, Wo, Vo, __, EX_MOV, 0) },
+	[PFX_0F2B] = { I(F_MOV | F_ALIGN16, Mo, Vo, __, EX_MOV, 0),
+		       I(F_MOV | F_ALIGN16, Mo, Vo, __, EX_MOV, 0) },
+	[PFX_0F6E] = { [1] = I(F_MOV, Vy, Ey, __, EX_MOV, 0) },
+	[PFX_0F6F] = { [1] = I(F_MOV | F_ALIGN16, Vo, Wo, __, EX_MOV, 0),
+		       [2] = I(F_MOV, Vo, Wo, __, EX_MOV, 0) },
+	[PFX_0F7E] = { [1] = I(F_MOV, Ey, Vy, __, EX_MOV, 0),
+		       [2] = I(F_MOV, Vq, Wq, __, EX_MOV, 0) },
+	[PFX_0F7F] = { [1] = I(F_MOV | F_ALIGN16, Wo, Vo, __, EX_MOV, 0),
+		       [2] = I(F_MOV, Wo, Vo, __, EX_MOV, 0) },
+	[PFX_0FC3] = { [0] = I(F_MOV, My, Gy, __, EX_MOV, 0) },
+	[PFX_0FD6] = { [1] = I(F_MOV, Wq, Vq, __, EX_MOV, 0) },
+	[PFX_0FE7] = { [1] = I(F_MOV | F_ALIGN16, Mo, Vo, __, EX_MOV, 0) },
+	[PFX_0F38F0] = { I(F_MOV, Gv, M, __, EX_MOVBE, 0), I(F_MOV, Gv, M, __, EX_MOVBE, 0) },
+	[PFX_0F38F1] = { I(F_MOV, M, Gv, __, EX_MOVBE, 0), I(F_MOV, M, Gv, __, EX_MOVBE, 0) },
+	[PFX_0F382A] = { [1] = I(F_MOV | F_ALIGN16, Vo, Mo, __, EX_MOV, 0) },
 };
 
 static const struct emul_opcode onebyte_table[256] = {
@@ -288,11 +317,11 @@ static int decode_fault(struct emul_ctxt *ctxt, uint8_t vector)
 }
 
 /* The next byte, or the reason there is none: past 15 bytes is #GP (SDM Vol. 2A 2.3.11). */
-#define NEXT_BYTE(b)                                                                     \
-	do {                                                                             \
-		if (pos >= avail)                                                        \
+#define NEXT_BYTE(b)                                                                         \
+	do {                                                                                 \
+		if (pos >= avail)                                                            \
 			return pos >= 15 ? decode_fault(ctxt, EMUL_VEC_GP) : EMUL_TRUNCATED; \
-		(b) = insn->bytes[pos++];                                                \
+		(b) = insn->bytes[pos++];                                                    \
 	} while (0)
 
 static uint64_t read_le(const uint8_t *p, unsigned int n)
@@ -429,7 +458,9 @@ opcode:
 			insn->op.src2 = g->src2;
 		}
 	} else if (flags & EMUL_F_PREFIX) {
-		unsigned int idx = insn->rep == 0xf3 ? 2 : insn->rep == 0xf2 ? 3 : insn->opsize_prefix;
+		unsigned int idx = insn->rep == 0xf3 ? 2 :
+				   insn->rep == 0xf2 ? 3 :
+						       insn->opsize_prefix;
 
 		insn->mandatory = idx == 2 ? 0xf3 : idx == 3 ? 0xf2 : idx ? 0x66 : 0;
 		insn->op = prefix_table[row->group][idx];
@@ -498,7 +529,7 @@ opcode:
 		if (disp_bytes) {
 			if (pos + disp_bytes > avail)
 				return pos + disp_bytes > 15 ? decode_fault(ctxt, EMUL_VEC_GP) :
-								EMUL_TRUNCATED;
+							       EMUL_TRUNCATED;
 			insn->disp = (int64_t)emul_sext(read_le(&insn->bytes[pos], disp_bytes),
 							disp_bytes);
 			pos += disp_bytes;

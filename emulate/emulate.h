@@ -61,12 +61,12 @@ enum emul_mode {
 
 /* Results of decode and execute. */
 enum emul_result {
-	EMUL_OK = 0,	     /* executed and written back */
-	EMUL_FAULT,	     /* an architectural exception is in ctxt->fault (and was injected) */
-	EMUL_UNSUPPORTED,    /* not implemented: nothing executed; ctxt->insn.bytes says what */
-	EMUL_TRUNCATED,	     /* decode only: the instruction continues past the bytes given */
-	EMUL_ERROR,	     /* an op failed for a reason that is not the guest's fault */
-	EMUL_MMIO,	     /* from ops->read_phys/write_phys: that address is not RAM */
+	EMUL_OK = 0, /* executed and written back */
+	EMUL_FAULT, /* an architectural exception is in ctxt->fault (and was injected) */
+	EMUL_UNSUPPORTED, /* not implemented: nothing executed; ctxt->insn.bytes says what */
+	EMUL_TRUNCATED, /* decode only: the instruction continues past the bytes given */
+	EMUL_ERROR, /* an op failed for a reason that is not the guest's fault */
+	EMUL_MMIO, /* from ops->read_phys/write_phys: that address is not RAM */
 };
 
 /* Exception vectors the emulator raises (SDM Vol. 3A 6.15). */
@@ -100,11 +100,11 @@ struct emul_segment {
 	uint16_t selector;
 };
 
-#define EMUL_SEGATTR_TYPE(a)   ((a) & 0xf)
-#define EMUL_SEGATTR_S	       (1u << 4)
-#define EMUL_SEGATTR_P	       (1u << 7)
-#define EMUL_SEGATTR_DB	       (1u << 14)
-#define EMUL_SEGATTR_UNUSABLE  (1u << 16)
+#define EMUL_SEGATTR_TYPE(a)  ((a)&0xf)
+#define EMUL_SEGATTR_S	      (1u << 4)
+#define EMUL_SEGATTR_P	      (1u << 7)
+#define EMUL_SEGATTR_DB	      (1u << 14)
+#define EMUL_SEGATTR_UNUSABLE (1u << 16)
 
 /* 16 bytes of an XMM register; no vector types: the hypervisor is built with -mno-sse. */
 struct emul_xmm {
@@ -161,23 +161,23 @@ struct emul_ops {
 struct emul_opcode {
 	uint32_t flags;
 	uint8_t dst, src, src2; /* operand descriptors: EMUL_OPK_* | size << 5 */
-	uint8_t exec;		/* executor class (enum emul_exec in internal.h) */
-	uint8_t sub;		/* class parameter: ALU operation, condition code, ... */
-	uint8_t group;		/* with EMUL_F_GROUP / EMUL_F_PREFIX: the sub-table */
+	uint8_t exec; /* executor class (enum emul_exec in internal.h) */
+	uint8_t sub; /* class parameter: ALU operation, condition code, ... */
+	uint8_t group; /* with EMUL_F_GROUP / EMUL_F_PREFIX: the sub-table */
 };
 
 /* A decoded instruction. */
 struct emul_insn {
 	uint8_t bytes[15];
 	uint8_t nbytes; /* bytes available to the decoder (at most 15) */
-	uint8_t len;	/* instruction length; 0 if decode stopped before the end */
-	uint8_t map;	/* 0: one-byte, 1: 0F, 2: 0F38, 3: 0F3A */
+	uint8_t len; /* instruction length; 0 if decode stopped before the end */
+	uint8_t map; /* 0: one-byte, 1: 0F, 2: 0F38, 3: 0F3A */
 	uint8_t opcode;
-	uint8_t op_bytes;   /* operand size: 2, 4, 8 */
-	uint8_t ad_bytes;   /* address size: 2, 4, 8 */
-	uint8_t rex;	    /* 0 or 0x40..0x4f (the REX byte in effect) */
-	uint8_t rep;	    /* 0, 0xf2, 0xf3 (the last one) */
-	uint8_t mandatory;  /* SSE prefix selecting the row: 0, 0x66, 0xf2, 0xf3 */
+	uint8_t op_bytes; /* operand size: 2, 4, 8 */
+	uint8_t ad_bytes; /* address size: 2, 4, 8 */
+	uint8_t rex; /* 0 or 0x40..0x4f (the REX byte in effect) */
+	uint8_t rep; /* 0, 0xf2, 0xf3 (the last one) */
+	uint8_t mandatory; /* SSE prefix selecting the row: 0, 0x66, 0xf2, 0xf3 */
 	bool opsize_prefix; /* 66 seen */
 	bool adsize_prefix; /* 67 seen */
 	bool lock;
@@ -190,16 +190,16 @@ struct emul_insn {
 	bool rip_relative;
 	int8_t base, index;
 	uint8_t scale;
-	uint8_t seg;	/* effective segment of the memory operand */
+	uint8_t seg; /* effective segment of the memory operand */
 	int64_t disp;
-	uint64_t imm;	/* the immediate, sign- or zero-extended as the row says */
+	uint64_t imm; /* the immediate, sign- or zero-extended as the row says */
 	uint8_t imm_bytes;
 	struct emul_opcode op; /* the table row, groups and prefix tables resolved */
 };
 
 struct emul_ctxt {
 	const struct emul_ops *ops;
-	void *opaque;		/* the caller's (a vCPU) */
+	void *opaque; /* the caller's (a vCPU) */
 	enum emul_mode mode;
 
 	/* On-demand register file: a register is valid once fetched, dirty once written. */

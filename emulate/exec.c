@@ -10,8 +10,8 @@
 
 struct exec_state {
 	struct emul_operand dst, src, src2;
-	bool no_write;	/* the handler decided the destination is not written */
-	bool rip_hold;	/* REP not finished: RIP stays on the instruction */
+	bool no_write; /* the handler decided the destination is not written */
+	bool rip_hold; /* REP not finished: RIP stays on the instruction */
 };
 
 typedef int (*exec_fn)(struct emul_ctxt *ctxt, struct exec_state *st);
@@ -80,8 +80,8 @@ static uint64_t modrm_ea(struct emul_ctxt *ctxt)
 	return ea & emul_ad_mask(ctxt);
 }
 
-static void set_gpr_operand(const struct emul_insn *insn, struct emul_operand *op,
-			    unsigned int n, unsigned int size)
+static void set_gpr_operand(const struct emul_insn *insn, struct emul_operand *op, unsigned int n,
+			    unsigned int size)
 {
 	op->type = OPT_REG;
 	op->size = size;
@@ -491,7 +491,8 @@ static int ex_xadd(struct emul_ctxt *ctxt, struct exec_state *st)
 	return EMUL_OK;
 }
 
-/* CMPXCHG writes the destination either way, as the processor does (SDM Vol. 2A). */
+/* On failure CMPXCHG writes a memory destination back unchanged, as the processor's locked
+ * cycle does (SDM Vol. 2A); a register destination is left alone (not even zero-extended). */
 static int ex_cmpxchg(struct emul_ctxt *ctxt, struct exec_state *st)
 {
 	unsigned int size = st->dst.size;
@@ -499,10 +500,12 @@ static int ex_cmpxchg(struct emul_ctxt *ctxt, struct exec_state *st)
 
 	emul_alu(ALU_CMP, acc, st->dst.val, size, &f);
 	flags_write(ctxt, f);
-	if (f & EFL_ZF)
+	if (f & EFL_ZF) {
 		st->dst.val = st->src.val;
-	else
+	} else {
 		gpr_write(ctxt, EMUL_REG_RAX, size, false, st->dst.val);
+		st->no_write = st->dst.type == OPT_REG;
+	}
 	return EMUL_OK;
 }
 
@@ -609,16 +612,15 @@ static int ex_in(struct emul_ctxt *ctxt, struct exec_state *st)
 
 static int ex_out(struct emul_ctxt *ctxt, struct exec_state *st)
 {
-	return ctxt->ops->pio_out(ctxt, (uint16_t)st->dst.val, st->src.size,
-				  (uint32_t)st->src.val);
+	return ctxt->ops->pio_out(ctxt, (uint16_t)st->dst.val, st->src.size, (uint32_t)st->src.val);
 }
 
 /* One iteration of a string instruction. */
 static int string_step(struct emul_ctxt *ctxt, unsigned int size, int64_t step)
 {
 	const struct emul_insn *insn = &ctxt->insn;
-	unsigned int src_seg = insn->seg_override != EMUL_SEG_NONE ? insn->seg_override :
-								     EMUL_SEG_DS;
+	unsigned int src_seg =
+		insn->seg_override != EMUL_SEG_NONE ? insn->seg_override : EMUL_SEG_DS;
 	unsigned int exec = insn->op.exec;
 	uint64_t a = 0, b = 0, f;
 	uint32_t port_val = 0;
@@ -633,8 +635,7 @@ static int string_step(struct emul_ctxt *ctxt, unsigned int size, int64_t step)
 		break;
 	case EX_STOS:
 		a = gpr_read(ctxt, EMUL_REG_RAX, size, false);
-		rc = emul_mem_write(ctxt, EMUL_SEG_ES, addr_reg_read(ctxt, EMUL_REG_RDI), &a,
-				    size);
+		rc = emul_mem_write(ctxt, EMUL_SEG_ES, addr_reg_read(ctxt, EMUL_REG_RDI), &a, size);
 		break;
 	case EX_LODS:
 		rc = emul_mem_read(ctxt, src_seg, addr_reg_read(ctxt, EMUL_REG_RSI), &a, size);
@@ -649,8 +650,8 @@ static int string_step(struct emul_ctxt *ctxt, unsigned int size, int64_t step)
 		else
 			a = gpr_read(ctxt, EMUL_REG_RAX, size, false);
 		if (!rc)
-			rc = emul_mem_read(ctxt, EMUL_SEG_ES, addr_reg_read(ctxt, EMUL_REG_RDI),
-					   &b, size);
+			rc = emul_mem_read(ctxt, EMUL_SEG_ES, addr_reg_read(ctxt, EMUL_REG_RDI), &b,
+					   size);
 		if (!rc) {
 			f = flags_read(ctxt);
 			emul_alu(ALU_CMP, a, b, size, &f);
@@ -658,8 +659,8 @@ static int string_step(struct emul_ctxt *ctxt, unsigned int size, int64_t step)
 		}
 		break;
 	case EX_INS:
-		rc = ctxt->ops->pio_in(ctxt, (uint16_t)gpr_read(ctxt, EMUL_REG_RDX, 2, false),
-				       size, &port_val);
+		rc = ctxt->ops->pio_in(ctxt, (uint16_t)gpr_read(ctxt, EMUL_REG_RDX, 2, false), size,
+				       &port_val);
 		a = port_val;
 		if (!rc)
 			rc = emul_mem_write(ctxt, EMUL_SEG_ES, addr_reg_read(ctxt, EMUL_REG_RDI),
@@ -682,14 +683,17 @@ static int string_step(struct emul_ctxt *ctxt, unsigned int size, int64_t step)
 	return EMUL_OK;
 }
 
+/* REP with a zero count, 32-bit address size, 64-bit mode: the processor still writes ECX
+ * (zero-extending RCX) and, for the fast-string MOVS and STOS, ESI/EDI too (measured on Intel
+ * cores by test_emulate). */
 static void string_touch_regs(struct emul_ctxt *ctxt)
 {
 	unsigned int exec = ctxt->insn.op.exec;
 
 	addr_reg_write(ctxt, EMUL_REG_RCX, 0);
-	if (exec == EX_MOVS || exec == EX_LODS || exec == EX_CMPS || exec == EX_OUTS)
+	if (exec == EX_MOVS)
 		addr_reg_write(ctxt, EMUL_REG_RSI, addr_reg_read(ctxt, EMUL_REG_RSI));
-	if (exec != EX_LODS && exec != EX_OUTS)
+	if (exec == EX_MOVS || exec == EX_STOS)
 		addr_reg_write(ctxt, EMUL_REG_RDI, addr_reg_read(ctxt, EMUL_REG_RDI));
 }
 
@@ -714,8 +718,6 @@ static int ex_string(struct emul_ctxt *ctxt, struct exec_state *st)
 	if (rep) {
 		count = addr_reg_read(ctxt, EMUL_REG_RCX);
 		if (!count) {
-			/* With a 32-bit address size in 64-bit mode the processor writes ECX,
-			 * ESI, EDI (zero-extending them) even when there is nothing to do. */
 			if (ctxt->mode == EMUL_MODE_PROT64 && insn->ad_bytes == 4)
 				string_touch_regs(ctxt);
 			return EMUL_OK;
@@ -745,18 +747,24 @@ static int ex_string(struct emul_ctxt *ctxt, struct exec_state *st)
 }
 
 static const exec_fn exec_table[EX_NR] = {
-	[EX_MOV] = ex_mov,	     [EX_MOVSX] = ex_movsx,	  [EX_MOVBE] = ex_movbe,
-	[EX_LEA] = ex_lea,	     [EX_ALU] = ex_alu,		  [EX_INC] = ex_inc,
-	[EX_DEC] = ex_inc,	     [EX_NOT] = ex_not,		  [EX_NEG] = ex_neg,
-	[EX_MUL] = ex_mul,	     [EX_IMUL1] = ex_mul,	  [EX_DIV] = ex_div,
-	[EX_IDIV] = ex_div,	     [EX_IMUL] = ex_imul,	  [EX_SHIFT] = ex_shift,
-	[EX_SHLD] = ex_shld,	     [EX_SHRD] = ex_shld,	  [EX_BT] = ex_bt,
-	[EX_XCHG] = ex_xchg,	     [EX_XADD] = ex_xadd,	  [EX_CMPXCHG] = ex_cmpxchg,
-	[EX_CMPXCHG8B] = ex_cmpxchg8b, [EX_MOVS] = ex_string,	  [EX_STOS] = ex_string,
-	[EX_LODS] = ex_string,	     [EX_CMPS] = ex_string,	  [EX_SCAS] = ex_string,
-	[EX_INS] = ex_string,	     [EX_OUTS] = ex_string,	  [EX_IN] = ex_in,
-	[EX_OUT] = ex_out,	     [EX_PUSH] = ex_push,	  [EX_POP] = ex_pop,
-	[EX_SETCC] = ex_setcc,	     [EX_CMOVCC] = ex_cmovcc,
+	[EX_MOV] = ex_mov,	   [EX_MOVSX] = ex_movsx,
+	[EX_MOVBE] = ex_movbe,	   [EX_LEA] = ex_lea,
+	[EX_ALU] = ex_alu,	   [EX_INC] = ex_inc,
+	[EX_DEC] = ex_inc,	   [EX_NOT] = ex_not,
+	[EX_NEG] = ex_neg,	   [EX_MUL] = ex_mul,
+	[EX_IMUL1] = ex_mul,	   [EX_DIV] = ex_div,
+	[EX_IDIV] = ex_div,	   [EX_IMUL] = ex_imul,
+	[EX_SHIFT] = ex_shift,	   [EX_SHLD] = ex_shld,
+	[EX_SHRD] = ex_shld,	   [EX_BT] = ex_bt,
+	[EX_XCHG] = ex_xchg,	   [EX_XADD] = ex_xadd,
+	[EX_CMPXCHG] = ex_cmpxchg, [EX_CMPXCHG8B] = ex_cmpxchg8b,
+	[EX_MOVS] = ex_string,	   [EX_STOS] = ex_string,
+	[EX_LODS] = ex_string,	   [EX_CMPS] = ex_string,
+	[EX_SCAS] = ex_string,	   [EX_INS] = ex_string,
+	[EX_OUTS] = ex_string,	   [EX_IN] = ex_in,
+	[EX_OUT] = ex_out,	   [EX_PUSH] = ex_push,
+	[EX_POP] = ex_pop,	   [EX_SETCC] = ex_setcc,
+	[EX_CMOVCC] = ex_cmovcc,
 };
 
 /* A memory destination that will be written is read with write access, so that a
@@ -820,7 +828,8 @@ int emul_exec_insn(struct emul_ctxt *ctxt)
 	}
 	if (!st.rip_hold) {
 		rip_mask = ctxt->mode == EMUL_MODE_PROT64 ? ~0ull :
-			   ctxt->mode == EMUL_MODE_PROT32 ? 0xffffffffull : 0xffffull;
+			   ctxt->mode == EMUL_MODE_PROT32 ? 0xffffffffull :
+							    0xffffull;
 		emul_reg_write(ctxt, EMUL_REG_RIP,
 			       (emul_reg_read(ctxt, EMUL_REG_RIP) + insn->len) & rip_mask);
 	}

@@ -6,42 +6,42 @@
 #include "emulate/emulate.h"
 
 /* Row flags (struct emul_opcode.flags). */
-#define EMUL_F_MODRM	(1u << 0)  /* a ModRM byte follows the opcode */
-#define EMUL_F_BYTE	(1u << 1)  /* "v"-sized operands are bytes */
-#define EMUL_F_GROUP	(1u << 2)  /* the row is chosen by ModRM.reg in group table .group */
-#define EMUL_F_PREFIX	(1u << 3)  /* the row is chosen by the mandatory prefix (none/66/F3/F2) */
-#define EMUL_F_LOCK	(1u << 4)  /* LOCK is allowed when the destination is memory */
-#define EMUL_F_MOV	(1u << 5)  /* the destination is written without being read */
-#define EMUL_F_NOWRITE	(1u << 6)  /* the destination is read only (CMP, TEST, BT) */
-#define EMUL_F_INV64	(1u << 7)  /* not encodable in 64-bit mode */
-#define EMUL_F_ONLY64	(1u << 8)  /* only in 64-bit mode */
-#define EMUL_F_DEF64	(1u << 9)  /* operand size defaults to 64 bits in 64-bit mode (stack) */
-#define EMUL_F_STRING	(1u << 10) /* string instruction: F2/F3 mean REP */
-#define EMUL_F_REPCOND	(1u << 11) /* CMPS/SCAS: REPE/REPNE test ZF */
-#define EMUL_F_ALIGN16	(1u << 12) /* the memory operand must be 16-byte aligned (#GP) */
-#define EMUL_F_ADDR	(1u << 13) /* the memory operand is an address, never accessed (LEA) */
-#define EMUL_F_BITOFF	(1u << 14) /* BT*: a register bit offset moves the memory operand */
-#define EMUL_F_NOSRC	(1u << 15) /* the executor fetches the operands itself */
-#define EMUL_F_NO16	(1u << 16) /* a 16-bit operand size is not supported */
+#define EMUL_F_MODRM   (1u << 0) /* a ModRM byte follows the opcode */
+#define EMUL_F_BYTE    (1u << 1) /* "v"-sized operands are bytes */
+#define EMUL_F_GROUP   (1u << 2) /* the row is chosen by ModRM.reg in group table .group */
+#define EMUL_F_PREFIX  (1u << 3) /* the row is chosen by the mandatory prefix (none/66/F3/F2) */
+#define EMUL_F_LOCK    (1u << 4) /* LOCK is allowed when the destination is memory */
+#define EMUL_F_MOV     (1u << 5) /* the destination is written without being read */
+#define EMUL_F_NOWRITE (1u << 6) /* the destination is read only (CMP, TEST, BT) */
+#define EMUL_F_INV64   (1u << 7) /* not encodable in 64-bit mode */
+#define EMUL_F_ONLY64  (1u << 8) /* only in 64-bit mode */
+#define EMUL_F_DEF64   (1u << 9) /* operand size defaults to 64 bits in 64-bit mode (stack) */
+#define EMUL_F_STRING  (1u << 10) /* string instruction: F2/F3 mean REP */
+#define EMUL_F_REPCOND (1u << 11) /* CMPS/SCAS: REPE/REPNE test ZF */
+#define EMUL_F_ALIGN16 (1u << 12) /* the memory operand must be 16-byte aligned (#GP) */
+#define EMUL_F_ADDR    (1u << 13) /* the memory operand is an address, never accessed (LEA) */
+#define EMUL_F_BITOFF  (1u << 14) /* BT*: a register bit offset moves the memory operand */
+#define EMUL_F_NOSRC   (1u << 15) /* the executor fetches the operands itself */
+#define EMUL_F_NO16    (1u << 16) /* a 16-bit operand size is not supported */
 
 /* Operand kinds (low 5 bits of an operand descriptor). */
 enum {
 	EMUL_OPK_NONE,
-	EMUL_OPK_REG,	 /* GPR in ModRM.reg */
-	EMUL_OPK_RM,	 /* GPR or memory in ModRM.rm */
-	EMUL_OPK_MEM,	 /* memory in ModRM.rm; mod == 3 is #UD */
-	EMUL_OPK_ACC,	 /* AL, AX, EAX, RAX */
+	EMUL_OPK_REG, /* GPR in ModRM.reg */
+	EMUL_OPK_RM, /* GPR or memory in ModRM.rm */
+	EMUL_OPK_MEM, /* memory in ModRM.rm; mod == 3 is #UD */
+	EMUL_OPK_ACC, /* AL, AX, EAX, RAX */
 	EMUL_OPK_OPCREG, /* GPR in the low 3 opcode bits (+ REX.B) */
-	EMUL_OPK_IMM,	 /* immediate, sign-extended to the operand size */
-	EMUL_OPK_IMMU,	 /* immediate, zero-extended */
-	EMUL_OPK_MOFFS,	 /* memory at an address-sized absolute offset */
-	EMUL_OPK_ONE,	 /* the constant 1 */
+	EMUL_OPK_IMM, /* immediate, sign-extended to the operand size */
+	EMUL_OPK_IMMU, /* immediate, zero-extended */
+	EMUL_OPK_MOFFS, /* memory at an address-sized absolute offset */
+	EMUL_OPK_ONE, /* the constant 1 */
 	EMUL_OPK_CL,
 	EMUL_OPK_DX,
-	EMUL_OPK_SI,	 /* seg:rSI */
-	EMUL_OPK_DI,	 /* ES:rDI */
-	EMUL_OPK_XREG,	 /* XMM in ModRM.reg */
-	EMUL_OPK_XRM,	 /* XMM or memory in ModRM.rm */
+	EMUL_OPK_SI, /* seg:rSI */
+	EMUL_OPK_DI, /* ES:rDI */
+	EMUL_OPK_XREG, /* XMM in ModRM.reg */
+	EMUL_OPK_XRM, /* XMM or memory in ModRM.rm */
 };
 
 /* Operand sizes (high 3 bits of an operand descriptor). */
@@ -57,7 +57,7 @@ enum {
 };
 
 #define EMUL_OPD(kind, size) ((uint8_t)((kind) | ((size) << 5)))
-#define EMUL_OPD_KIND(d)     ((d) & 31)
+#define EMUL_OPD_KIND(d)     ((d)&31)
 #define EMUL_OPD_SIZE(d)     ((d) >> 5)
 
 /* Executor classes (struct emul_opcode.exec); 0 means not implemented. */
@@ -105,18 +105,18 @@ enum emul_exec {
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
 
 /* RFLAGS bits. */
-#define EFL_CF	(1u << 0)
-#define EFL_PF	(1u << 2)
-#define EFL_AF	(1u << 4)
-#define EFL_ZF	(1u << 6)
-#define EFL_SF	(1u << 7)
-#define EFL_TF	(1u << 8)
-#define EFL_IF	(1u << 9)
-#define EFL_DF	(1u << 10)
-#define EFL_OF	(1u << 11)
-#define EFL_IOPL (3u << 12)
-#define EFL_AC	(1u << 18)
-#define EFL_VM	(1u << 17)
+#define EFL_CF	   (1u << 0)
+#define EFL_PF	   (1u << 2)
+#define EFL_AF	   (1u << 4)
+#define EFL_ZF	   (1u << 6)
+#define EFL_SF	   (1u << 7)
+#define EFL_TF	   (1u << 8)
+#define EFL_IF	   (1u << 9)
+#define EFL_DF	   (1u << 10)
+#define EFL_OF	   (1u << 11)
+#define EFL_IOPL   (3u << 12)
+#define EFL_AC	   (1u << 18)
+#define EFL_VM	   (1u << 17)
 #define EFL_STATUS (EFL_CF | EFL_PF | EFL_AF | EFL_ZF | EFL_SF | EFL_OF)
 
 /* A resolved operand. */
@@ -125,8 +125,8 @@ enum { OPT_NONE, OPT_REG, OPT_MEM, OPT_IMM, OPT_XMM };
 struct emul_operand {
 	uint8_t type;
 	uint8_t size; /* bytes */
-	uint8_t reg;  /* GPR or XMM number */
-	bool hi8;     /* AH, CH, DH, BH */
+	uint8_t reg; /* GPR or XMM number */
+	bool hi8; /* AH, CH, DH, BH */
 	uint8_t seg;
 	uint64_t ea; /* offset within seg, already truncated to the address size */
 	uint64_t val;
@@ -134,8 +134,7 @@ struct emul_operand {
 };
 
 /* alu.c: arithmetic with the flags the hardware computes. flags holds RFLAGS in and out. */
-uint64_t emul_alu(unsigned int op, uint64_t dst, uint64_t src, unsigned int size,
-		  uint64_t *flags);
+uint64_t emul_alu(unsigned int op, uint64_t dst, uint64_t src, unsigned int size, uint64_t *flags);
 uint64_t emul_incdec(bool dec, uint64_t dst, unsigned int size, uint64_t *flags);
 uint64_t emul_neg(uint64_t dst, unsigned int size, uint64_t *flags);
 uint64_t emul_shift(unsigned int op, uint64_t dst, unsigned int count, unsigned int size,

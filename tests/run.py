@@ -18,6 +18,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, 'build')
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'boot'))
+sys.path.insert(0, os.path.join(ROOT, 'tests', 'bench'))
 import scenarios  # noqa: E402
 
 ANSI = re.compile(r'\x1b\[[0-9;=?]*[A-Za-z]')
@@ -137,6 +138,8 @@ def build_artifacts(sc, workdir):
             subprocess.run(['mcopy', '-s', '-n', '-i', img + '@@1M', '::/EFI', esp], check=True,
                            env=dict(os.environ, MTOOLS_SKIP_CHECK='1'))
             with open(os.path.join(esp, 'startup.nsh'), 'w') as f:
+                for line in sc.shell_commands:
+                    f.write(line + '\r\n')
                 f.write('echo plinth-test: the firmware has control again\r\nreset -s\r\n')
             serial = os.path.join(workdir, 'serial.log')
             return ['qemu-system-x86_64', '-machine', 'pc', '-m', '256', '-bios', '/usr/share/ovmf/OVMF.fd',

@@ -27,13 +27,14 @@ class Scenario:
     mem_mb: int = 256
     serial_port: int = 1
     use_shipped_image: bool = False   # boot build/plinth-usb.img itself
+    shell_commands: list = field(default_factory=list)  # qemu-ovmf: run by the UEFI shell first
 
     def config_path(self, workdir):
         return os.path.join(ROOT, self.config) if self.config else None
 
 
 VMX_READY = [BANNER, r'cpu: GenuineIntel', r'  VMX yes', r'  EPT yes \(4-level yes, WB yes',
-             r'  unrestricted guest yes', r'^VMX: ready \(\d+ TSC ticks']
+             r'  unrestricted guest yes', r'^VMX: ready \(\d+ TSC ticks since the core\'s first instruction, \d+ of them writing to the console\)']
 
 SCENARIOS = [
     Scenario('bochs-grub-vmx-ready', 'bochs-bios',
@@ -56,6 +57,15 @@ SCENARIOS = [
                      r'plinth\.efi: cannot run here; returning to the firmware\.',
                      r'^plinth-test: the firmware has control again'],
              absent=[r'exiting boot services']),
+    Scenario('qemu-ovmf-load-options', 'qemu-ovmf', use_shipped_image=True, timeout=90,
+             shell_commands=[r'fs0:\EFI\BOOT\BOOTX64.EFI loglevel=debug bogus=1 console=com9'],
+             done=r'plinth-test: the firmware has control again',
+             expect=[r'plinth\.efi: cannot run here; returning to the firmware\.',
+                     r"plinth\.efi: error: command line: option 'bogus': unknown option",
+                     r"plinth\.efi: error: command line: option 'console': ",
+                     r'plinth\.efi: not starting: fix the errors above; returning to the firmware\.',
+                     r'^plinth-test: the firmware has control again'],
+             absent=[r"option 'loglevel'", r'exiting boot services']),
     Scenario('bochs-penryn-no-ept', 'bochs-bios', bochs_cpu='core2_penryn_t9600',
              expect=[BANNER, r'  VMX yes', r'  EPT no',
                      r'plinth: EPT not supported: this CPU\'s VT-x has no extended page tables',

@@ -10,3 +10,6 @@ fuzz_mb2_parse_SRCS := tests/fuzz/fuzz_mb2_parse.c boot/multiboot2/mb2_parse.c b
 
 FUZZERS += fuzz_memmap
 fuzz_memmap_SRCS := tests/fuzz/fuzz_memmap.c core/memmap.c
+
+FUZZERS += fuzz_emulate
+fuzz_emulate_SRCS := tests/fuzz/fuzz_emulate.c emulate/decode.c emulate/alu.c emulate/mem.c emulate/exec.c emulate/emulate.c

@@ -32,7 +32,7 @@ struct fake_vcpu {
 	/* Linear addresses in [pf_lo, pf_hi) are not present: #PF. */
 	uint64_t pf_lo, pf_hi;
 
-	uint32_t reads, writes;		/* registers fetched / written back (bit per reg) */
+	uint32_t reads, writes; /* registers fetched / written back (bit per reg) */
 	unsigned int read_calls[EMUL_NR_REGS], write_calls[EMUL_NR_REGS];
 	unsigned int mmio_reads, mmio_writes, bad_access, injected;
 	struct emul_fault fault;
@@ -70,8 +70,8 @@ static void fake_write_gpr(struct emul_ctxt *ctxt, unsigned int reg, uint64_t va
 	v->regs[reg] = val;
 }
 
-static int fake_translate(struct emul_ctxt *ctxt, uint64_t la, unsigned int access,
-			  uint64_t *gpa, struct emul_fault *fault)
+static int fake_translate(struct emul_ctxt *ctxt, uint64_t la, unsigned int access, uint64_t *gpa,
+			  struct emul_fault *fault)
 {
 	struct fake_vcpu *v = fake_of(ctxt);
 
@@ -108,8 +108,7 @@ static int fake_read_phys(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsig
 	return EMUL_OK;
 }
 
-static int fake_write_phys(struct emul_ctxt *ctxt, uint64_t gpa, const void *buf,
-			   unsigned int len)
+static int fake_write_phys(struct emul_ctxt *ctxt, uint64_t gpa, const void *buf, unsigned int len)
 {
 	struct fake_region *r = fake_find(fake_of(ctxt), gpa, len);
 
@@ -137,8 +136,7 @@ static int fake_mmio_read(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsig
 	return EMUL_OK;
 }
 
-static int fake_mmio_write(struct emul_ctxt *ctxt, uint64_t gpa, const void *buf,
-			   unsigned int len)
+static int fake_mmio_write(struct emul_ctxt *ctxt, uint64_t gpa, const void *buf, unsigned int len)
 {
 	struct fake_vcpu *v = fake_of(ctxt);
 	struct fake_region *r = fake_find(v, gpa, len);
@@ -245,8 +243,8 @@ static inline void fake_flat_segments(struct fake_vcpu *v, bool db)
 	}
 }
 
-static inline void fake_add_region(struct fake_vcpu *v, uint64_t base, uint64_t size,
-				   uint8_t *mem, bool mmio)
+static inline void fake_add_region(struct fake_vcpu *v, uint64_t base, uint64_t size, uint8_t *mem,
+				   bool mmio)
 {
 	if (v->nregions < FAKE_MAX_REGIONS) {
 		v->region[v->nregions].base = base;

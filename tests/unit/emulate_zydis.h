@@ -71,17 +71,17 @@ static inline unsigned int zydis_gpr_width(ZydisRegister r)
 }
 
 static const ZydisMnemonic zydis_cc_set[16] = {
-	ZYDIS_MNEMONIC_SETO,  ZYDIS_MNEMONIC_SETNO,  ZYDIS_MNEMONIC_SETB, ZYDIS_MNEMONIC_SETNB,
-	ZYDIS_MNEMONIC_SETZ,  ZYDIS_MNEMONIC_SETNZ,  ZYDIS_MNEMONIC_SETBE, ZYDIS_MNEMONIC_SETNBE,
-	ZYDIS_MNEMONIC_SETS,  ZYDIS_MNEMONIC_SETNS,  ZYDIS_MNEMONIC_SETP, ZYDIS_MNEMONIC_SETNP,
-	ZYDIS_MNEMONIC_SETL,  ZYDIS_MNEMONIC_SETNL,  ZYDIS_MNEMONIC_SETLE, ZYDIS_MNEMONIC_SETNLE,
+	ZYDIS_MNEMONIC_SETO, ZYDIS_MNEMONIC_SETNO, ZYDIS_MNEMONIC_SETB,	 ZYDIS_MNEMONIC_SETNB,
+	ZYDIS_MNEMONIC_SETZ, ZYDIS_MNEMONIC_SETNZ, ZYDIS_MNEMONIC_SETBE, ZYDIS_MNEMONIC_SETNBE,
+	ZYDIS_MNEMONIC_SETS, ZYDIS_MNEMONIC_SETNS, ZYDIS_MNEMONIC_SETP,	 ZYDIS_MNEMONIC_SETNP,
+	ZYDIS_MNEMONIC_SETL, ZYDIS_MNEMONIC_SETNL, ZYDIS_MNEMONIC_SETLE, ZYDIS_MNEMONIC_SETNLE,
 };
 
 static const ZydisMnemonic zydis_cc_cmov[16] = {
-	ZYDIS_MNEMONIC_CMOVO,  ZYDIS_MNEMONIC_CMOVNO,  ZYDIS_MNEMONIC_CMOVB, ZYDIS_MNEMONIC_CMOVNB,
-	ZYDIS_MNEMONIC_CMOVZ,  ZYDIS_MNEMONIC_CMOVNZ,  ZYDIS_MNEMONIC_CMOVBE, ZYDIS_MNEMONIC_CMOVNBE,
-	ZYDIS_MNEMONIC_CMOVS,  ZYDIS_MNEMONIC_CMOVNS,  ZYDIS_MNEMONIC_CMOVP, ZYDIS_MNEMONIC_CMOVNP,
-	ZYDIS_MNEMONIC_CMOVL,  ZYDIS_MNEMONIC_CMOVNL,  ZYDIS_MNEMONIC_CMOVLE, ZYDIS_MNEMONIC_CMOVNLE,
+	ZYDIS_MNEMONIC_CMOVO, ZYDIS_MNEMONIC_CMOVNO, ZYDIS_MNEMONIC_CMOVB,  ZYDIS_MNEMONIC_CMOVNB,
+	ZYDIS_MNEMONIC_CMOVZ, ZYDIS_MNEMONIC_CMOVNZ, ZYDIS_MNEMONIC_CMOVBE, ZYDIS_MNEMONIC_CMOVNBE,
+	ZYDIS_MNEMONIC_CMOVS, ZYDIS_MNEMONIC_CMOVNS, ZYDIS_MNEMONIC_CMOVP,  ZYDIS_MNEMONIC_CMOVNP,
+	ZYDIS_MNEMONIC_CMOVL, ZYDIS_MNEMONIC_CMOVNL, ZYDIS_MNEMONIC_CMOVLE, ZYDIS_MNEMONIC_CMOVNLE,
 };
 
 /* The mnemonic Zydis must report for an instruction the emulator decoded. */
@@ -177,26 +177,38 @@ static inline ZydisMnemonic zydis_expected_mnemonic(const struct emul_insn *insn
 	case EX_CMPXCHG8B:
 		return (insn->rex & 8) ? ZYDIS_MNEMONIC_CMPXCHG16B : ZYDIS_MNEMONIC_CMPXCHG8B;
 	case EX_MOVS:
-		return sz == 1 ? ZYDIS_MNEMONIC_MOVSB : sz == 2 ? ZYDIS_MNEMONIC_MOVSW :
-		       sz == 4 ? ZYDIS_MNEMONIC_MOVSD : ZYDIS_MNEMONIC_MOVSQ;
+		return sz == 1 ? ZYDIS_MNEMONIC_MOVSB :
+		       sz == 2 ? ZYDIS_MNEMONIC_MOVSW :
+		       sz == 4 ? ZYDIS_MNEMONIC_MOVSD :
+				 ZYDIS_MNEMONIC_MOVSQ;
 	case EX_STOS:
-		return sz == 1 ? ZYDIS_MNEMONIC_STOSB : sz == 2 ? ZYDIS_MNEMONIC_STOSW :
-		       sz == 4 ? ZYDIS_MNEMONIC_STOSD : ZYDIS_MNEMONIC_STOSQ;
+		return sz == 1 ? ZYDIS_MNEMONIC_STOSB :
+		       sz == 2 ? ZYDIS_MNEMONIC_STOSW :
+		       sz == 4 ? ZYDIS_MNEMONIC_STOSD :
+				 ZYDIS_MNEMONIC_STOSQ;
 	case EX_LODS:
-		return sz == 1 ? ZYDIS_MNEMONIC_LODSB : sz == 2 ? ZYDIS_MNEMONIC_LODSW :
-		       sz == 4 ? ZYDIS_MNEMONIC_LODSD : ZYDIS_MNEMONIC_LODSQ;
+		return sz == 1 ? ZYDIS_MNEMONIC_LODSB :
+		       sz == 2 ? ZYDIS_MNEMONIC_LODSW :
+		       sz == 4 ? ZYDIS_MNEMONIC_LODSD :
+				 ZYDIS_MNEMONIC_LODSQ;
 	case EX_CMPS:
-		return sz == 1 ? ZYDIS_MNEMONIC_CMPSB : sz == 2 ? ZYDIS_MNEMONIC_CMPSW :
-		       sz == 4 ? ZYDIS_MNEMONIC_CMPSD : ZYDIS_MNEMONIC_CMPSQ;
+		return sz == 1 ? ZYDIS_MNEMONIC_CMPSB :
+		       sz == 2 ? ZYDIS_MNEMONIC_CMPSW :
+		       sz == 4 ? ZYDIS_MNEMONIC_CMPSD :
+				 ZYDIS_MNEMONIC_CMPSQ;
 	case EX_SCAS:
-		return sz == 1 ? ZYDIS_MNEMONIC_SCASB : sz == 2 ? ZYDIS_MNEMONIC_SCASW :
-		       sz == 4 ? ZYDIS_MNEMONIC_SCASD : ZYDIS_MNEMONIC_SCASQ;
+		return sz == 1 ? ZYDIS_MNEMONIC_SCASB :
+		       sz == 2 ? ZYDIS_MNEMONIC_SCASW :
+		       sz == 4 ? ZYDIS_MNEMONIC_SCASD :
+				 ZYDIS_MNEMONIC_SCASQ;
 	case EX_INS:
-		return sz == 1 ? ZYDIS_MNEMONIC_INSB : sz == 2 ? ZYDIS_MNEMONIC_INSW :
-								  ZYDIS_MNEMONIC_INSD;
+		return sz == 1 ? ZYDIS_MNEMONIC_INSB :
+		       sz == 2 ? ZYDIS_MNEMONIC_INSW :
+				 ZYDIS_MNEMONIC_INSD;
 	case EX_OUTS:
-		return sz == 1 ? ZYDIS_MNEMONIC_OUTSB : sz == 2 ? ZYDIS_MNEMONIC_OUTSW :
-								   ZYDIS_MNEMONIC_OUTSD;
+		return sz == 1 ? ZYDIS_MNEMONIC_OUTSB :
+		       sz == 2 ? ZYDIS_MNEMONIC_OUTSW :
+				 ZYDIS_MNEMONIC_OUTSD;
 	case EX_IN:
 		return ZYDIS_MNEMONIC_IN;
 	case EX_OUT:
@@ -277,7 +289,8 @@ static inline const char *zydis_compare(const struct emul_insn *insn, enum emul_
 		return why;
 	}
 	if (zi->mnemonic != zydis_expected_mnemonic(insn)) {
-		snprintf(why, sizeof(why), "mnemonic: Zydis says %s", ZydisMnemonicGetString(zi->mnemonic));
+		snprintf(why, sizeof(why), "mnemonic: Zydis says %s",
+			 ZydisMnemonicGetString(zi->mnemonic));
 		return why;
 	}
 	if (zi->address_width != insn->ad_bytes * 8) {
@@ -303,7 +316,8 @@ static inline const char *zydis_compare(const struct emul_insn *insn, enum emul_
 
 			if (z->type != ZYDIS_OPERAND_TYPE_IMMEDIATE ||
 			    (z->imm.value.u & zm) != (imm & zm)) {
-				snprintf(why, sizeof(why), "operand %u: immediate %#llx, Zydis %#llx", i,
+				snprintf(why, sizeof(why),
+					 "operand %u: immediate %#llx, Zydis %#llx", i,
 					 (unsigned long long)insn->imm,
 					 (unsigned long long)z->imm.value.u);
 				return why;
@@ -327,8 +341,10 @@ static inline const char *zydis_compare(const struct emul_insn *insn, enum emul_
 		}
 		{
 			int zb = zydis_gpr_number(z->mem.base), zx = zydis_gpr_number(z->mem.index);
-			bool zrip = z->mem.base == ZYDIS_REGISTER_RIP || z->mem.base == ZYDIS_REGISTER_EIP;
-			uint64_t zdisp = z->mem.disp.has_displacement ? (uint64_t)z->mem.disp.value : 0;
+			bool zrip = z->mem.base == ZYDIS_REGISTER_RIP ||
+				    z->mem.base == ZYDIS_REGISTER_EIP;
+			uint64_t zdisp =
+				z->mem.disp.has_displacement ? (uint64_t)z->mem.disp.value : 0;
 			unsigned int want_bits = emul_opd_size(insn, desc[i]) * 8;
 
 			if (zydis_sib_quirk(insn, mode) && zb == 13)
@@ -337,7 +353,8 @@ static inline const char *zydis_compare(const struct emul_insn *insn, enum emul_
 			    (zx >= 0 && z->mem.scale != insn->scale) ||
 			    ((zdisp ^ (uint64_t)insn->disp) & amask)) {
 				snprintf(why, sizeof(why),
-					 "operand %u: [%d+%d*%u+%#llx] rip %d, Zydis [%d+%d*%u+%#llx] rip %d",
+					 "operand %u: [%d+%d*%u+%#llx] rip %d, Zydis "
+					 "[%d+%d*%u+%#llx] rip %d",
 					 i, insn->base, insn->index, insn->scale,
 					 (unsigned long long)insn->disp, insn->rip_relative, zb, zx,
 					 z->mem.scale, (unsigned long long)zdisp, zrip);

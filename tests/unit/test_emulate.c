@@ -154,9 +154,9 @@ static void catch_native_faults(void)
 /* One form: the opcode bytes with a mandatory prefix and, for groups, ModRM.reg. */
 struct form {
 	uint8_t mandatory; /* 0, 0x66, 0xf2, 0xf3 */
-	uint8_t map;	   /* 0, 1 (0F), 2 (0F 38) */
+	uint8_t map; /* 0, 1 (0F), 2 (0F 38) */
 	uint8_t opcode;
-	int8_t digit;	   /* ModRM.reg for group rows, else -1 */
+	int8_t digit; /* ModRM.reg for group rows, else -1 */
 	struct emul_opcode op;
 };
 
@@ -189,7 +189,10 @@ static void enumerate_forms(void)
 					uint8_t b[16] = { 0 };
 					unsigned int n = 0;
 					struct emul_ctxt ctxt;
-					struct form f = { .mandatory = mand[p], .map = (uint8_t)map, .opcode = (uint8_t)opc, .digit = -1 };
+					struct form f = { .mandatory = mand[p],
+							  .map = (uint8_t)map,
+							  .opcode = (uint8_t)opc,
+							  .digit = -1 };
 
 					if (mand[p])
 						b[n++] = mand[p];
@@ -286,8 +289,11 @@ struct sample {
 static bool place_memory(struct sample *s, struct emul_insn *insn)
 {
 	uint64_t amask = insn->ad_bytes == 8 ? ~0ull : 0xffffffffull;
-	uint64_t seg_base = insn->seg == EMUL_SEG_FS ? fs_base : insn->seg == EMUL_SEG_GS ? gs_base : 0;
-	uint64_t align = (insn->op.flags & EMUL_F_ALIGN16) || insn->op.exec == EX_CMPXCHG8B ? 16 : 1;
+	uint64_t seg_base = insn->seg == EMUL_SEG_FS ? fs_base :
+			    insn->seg == EMUL_SEG_GS ? gs_base :
+						       0;
+	uint64_t align =
+		(insn->op.flags & EMUL_F_ALIGN16) || insn->op.exec == EX_CMPXCHG8B ? 16 : 1;
 	uint64_t target = DATA_BASE + 0x1000 + (rnd() % 0x1800);
 	uint64_t want;
 
@@ -393,7 +399,7 @@ static void dump_fail(struct totals *t, const struct sample *s, const char *fmt,
 	va_list ap;
 
 	t->failures++;
-	if (t->failures > 30)
+	if (t->failures > 300)
 		return;
 	fprintf(stderr, "MISMATCH ");
 	for (unsigned int i = 0; i < s->len; i++)
@@ -507,7 +513,8 @@ static void run_sample(struct totals *t, struct sample *s, const struct emul_ins
 	if (native_signal) {
 		/* Linux: #DE is SIGFPE, #GP SIGSEGV, #SS SIGBUS. */
 		uint8_t want = native_signal == SIGFPE ? EMUL_VEC_DE :
-			       native_signal == SIGBUS ? EMUL_VEC_SS : EMUL_VEC_GP;
+			       native_signal == SIGBUS ? EMUL_VEC_SS :
+							 EMUL_VEC_GP;
 
 		t->native_faults++;
 		if (rc != EMUL_FAULT || v.fault.vector != want || v.injected != 1)
@@ -549,8 +556,23 @@ static void run_sample(struct totals *t, struct sample *s, const struct emul_ins
 
 	/* On-demand registers: fetched = read, written back = written. */
 	rs = zydis_reg_sets(insn, zi, zo);
-	if ((insn->op.flags & EMUL_F_STRING) && insn->rep && !(s->in.regs[EMUL_REG_RCX] &
-							       (insn->ad_bytes == 8 ? ~0ull : 0xffffffffull))) {
+	/* Zydis 4.0 leaves out that CMPS and SCAS advance rSI/rDI (the CPU does, as checked
+	 * above). */
+	if (insn->op.exec == EX_CMPS)
+		rs.write |= 1u << EMUL_REG_RSI;
+	if (insn->op.exec == EX_CMPS || insn->op.exec == EX_SCAS)
+		rs.write |= 1u << EMUL_REG_RDI;
+	/* CMPXCHG8B/16B needs ECX:EBX only when the comparison succeeds (SDM's operation). */
+	if (insn->op.exec == EX_CMPXCHG8B)
+		rs.read &= ~((1u << EMUL_REG_RBX) | (1u << EMUL_REG_RCX));
+	/* A false 32-bit CMOVcc still writes (zero-extends) its destination, so it reads it. */
+	if (insn->op.exec == EX_CMOVCC && insn->op_bytes == 4) {
+		rs.read_maybe |= 1u << insn->reg;
+		rs.write |= 1u << insn->reg;
+	}
+	rs.write_maybe |= rs.write;
+	if ((insn->op.flags & EMUL_F_STRING) && insn->rep &&
+	    !(s->in.regs[EMUL_REG_RCX] & (insn->ad_bytes == 8 ? ~0ull : 0xffffffffull))) {
 		/* REP with nothing to do: only the count is certain to be read. */
 		rs.read &= 1u << EMUL_REG_RCX;
 		rs.write = 0;
@@ -579,8 +601,10 @@ static void constrain(struct sample *s, const struct emul_insn *insn)
 	if (insn->op.flags & EMUL_F_STRING) {
 		uint64_t amask = insn->ad_bytes == 8 ? ~0ull : 0xffffffffull;
 
-		r[EMUL_REG_RSI] = ((DATA_BASE + 0x1000 + rnd() % 0x1000) & amask) | (r[EMUL_REG_RSI] & ~amask);
-		r[EMUL_REG_RDI] = ((DATA_BASE + 0x1800 + rnd() % 0x1000) & amask) | (r[EMUL_REG_RDI] & ~amask);
+		r[EMUL_REG_RSI] = ((DATA_BASE + 0x1000 + rnd() % 0x1000) & amask) |
+				  (r[EMUL_REG_RSI] & ~amask);
+		r[EMUL_REG_RDI] = ((DATA_BASE + 0x1800 + rnd() % 0x1000) & amask) |
+				  (r[EMUL_REG_RDI] & ~amask);
 		if (rnd() % 2)
 			r[EMUL_REG_RDI] = r[EMUL_REG_RSI] + (rnd() % 4) * 8;
 		r[EMUL_REG_RCX] = (rnd() % 7) | (r[EMUL_REG_RCX] & ~amask);
@@ -618,8 +642,7 @@ static void constrain_after_fill(struct sample *s, const struct emul_insn *insn)
 	}
 }
 
-static void run_form(struct totals *t, const struct form *f, unsigned int samples,
-		     ZydisDecoder *zd)
+static void run_form(struct totals *t, const struct form *f, unsigned int samples, ZydisDecoder *zd)
 {
 	unsigned int done = 0, tries = 0;
 
@@ -684,10 +707,317 @@ static void test_differential(void **state)
 	assert_int_equal(t.failures, 0);
 }
 
+/* ---- targeted cases, through emul_run with fake ops ---------------------------------------- */
+
+static uint8_t t_code[4096], t_data[8192];
+
+#define T_CODE 0x10000ull
+#define T_DATA 0x40000ull
+
+static void t_setup(struct fake_vcpu *v, struct emul_ctxt *ctxt, enum emul_mode mode,
+		    const void *insn, unsigned int len, uint64_t rip_off)
+{
+	memset(v, 0, sizeof(*v));
+	memset(t_code, 0x90, sizeof(t_code));
+	memcpy(t_code + rip_off, insn, len);
+	memset(t_data, 0x5a, sizeof(t_data));
+	fake_flat_segments(v, mode != EMUL_MODE_PROT16 && mode != EMUL_MODE_REAL);
+	fake_add_region(v, T_CODE, sizeof(t_code), t_code, false);
+	fake_add_region(v, T_DATA, 4096, t_data, true); /* MMIO page */
+	fake_add_region(v, T_DATA + 4096, 4096, t_data + 4096, false); /* RAM page */
+	v->regs[EMUL_REG_RIP] = T_CODE + rip_off;
+	v->regs[EMUL_REG_RFLAGS] = 0x202;
+	emul_init(ctxt, &fake_ops, v, mode);
+}
+
+#define BIT(r) (1u << (r))
+
+static void test_on_demand_example(void **state)
+{
+	static const uint8_t mov[] = { 0x89, 0x04, 0x8b }; /* mov [rbx+rcx*4], eax */
+	struct fake_vcpu v;
+	struct emul_ctxt ctxt;
+
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, mov, sizeof(mov), 0);
+	v.regs[EMUL_REG_RBX] = T_DATA + 0x100;
+	v.regs[EMUL_REG_RCX] = 3;
+	v.regs[EMUL_REG_RAX] = 0x1122334455667788ull;
+	assert_int_equal(emul_run(&ctxt), EMUL_OK);
+	assert_int_equal(v.reads, BIT(EMUL_REG_RAX) | BIT(EMUL_REG_RBX) | BIT(EMUL_REG_RCX) |
+					  BIT(EMUL_REG_RIP));
+	assert_int_equal(v.writes, BIT(EMUL_REG_RIP));
+	assert_int_equal(v.regs[EMUL_REG_RIP], T_CODE + 3);
+	assert_int_equal(v.mmio_writes, 1);
+	assert_memory_equal(t_data + 0x10c, "\x88\x77\x66\x55", 4);
+}
+
+static void test_port_io(void **state)
+{
+	static const uint8_t in_dx[] = { 0xec }; /* in al, dx */
+	static const uint8_t out_imm[] = { 0xe7, 0x80 }; /* out 0x80, eax */
+	static const uint8_t rep_outsb[] = { 0xf3, 0x6e }; /* rep outsb */
+	static const uint8_t rep_insw[] = { 0xf3, 0x66, 0x6d }; /* rep insw */
+	struct fake_vcpu v;
+	struct emul_ctxt ctxt;
+
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, in_dx, sizeof(in_dx), 0);
+	v.regs[EMUL_REG_RDX] = 0x3f8;
+	v.regs[EMUL_REG_RAX] = 0xffffffffffffff00ull;
+	v.pio_in_val = 0x41;
+	assert_int_equal(emul_run(&ctxt), EMUL_OK);
+	assert_int_equal(v.npio, 1);
+	assert_false(v.pio[0].out);
+	assert_int_equal(v.pio[0].port, 0x3f8);
+	assert_int_equal(v.pio[0].len, 1);
+	assert_int_equal(v.regs[EMUL_REG_RAX], 0xffffffffffffff41ull);
+
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, out_imm, sizeof(out_imm), 0);
+	v.regs[EMUL_REG_RAX] = 0x1234567887654321ull;
+	assert_int_equal(emul_run(&ctxt), EMUL_OK);
+	assert_int_equal(v.npio, 1);
+	assert_true(v.pio[0].out);
+	assert_int_equal(v.pio[0].port, 0x80);
+	assert_int_equal(v.pio[0].len, 4);
+	assert_int_equal(v.pio[0].val, 0x87654321u);
+	assert_int_equal(v.writes, BIT(EMUL_REG_RIP));
+
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, rep_outsb, sizeof(rep_outsb), 0);
+	memcpy(t_data + 0x20, "abc", 3);
+	v.regs[EMUL_REG_RSI] = T_DATA + 0x20;
+	v.regs[EMUL_REG_RCX] = 3;
+	v.regs[EMUL_REG_RDX] = 0xe9;
+	assert_int_equal(emul_run(&ctxt), EMUL_OK);
+	assert_int_equal(v.npio, 3);
+	assert_int_equal(v.pio[2].val, 'c');
+	assert_int_equal(v.regs[EMUL_REG_RCX], 0);
+	assert_int_equal(v.regs[EMUL_REG_RSI], T_DATA + 0x23);
+
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, rep_insw, sizeof(rep_insw), 0);
+	v.regs[EMUL_REG_RDI] = T_DATA + 0x40;
+	v.regs[EMUL_REG_RCX] = 2;
+	v.regs[EMUL_REG_RFLAGS] |= EFL_DF;
+	v.pio_in_val = 0x0201;
+	assert_int_equal(emul_run(&ctxt), EMUL_OK);
+	assert_int_equal(v.npio, 2);
+	assert_int_equal(v.regs[EMUL_REG_RDI], T_DATA + 0x3c);
+	assert_memory_equal(t_data + 0x3e, "\x02\x03", 2);
+	assert_memory_equal(t_data + 0x40, "\x01\x02", 2);
+}
+
+/* A write across a page boundary whose second page faults writes nothing. */
+static void test_page_cross_write_fault(void **state)
+{
+	static const uint8_t mov[] = { 0x48, 0x89, 0x08 }; /* mov [rax], rcx */
+	struct fake_vcpu v;
+	struct emul_ctxt ctxt;
+
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, mov, sizeof(mov), 0);
+	v.regs[EMUL_REG_RAX] = T_DATA + 4096 - 4;
+	v.regs[EMUL_REG_RCX] = 0x0102030405060708ull;
+	v.pf_lo = T_DATA + 4096;
+	v.pf_hi = T_DATA + 8192;
+	assert_int_equal(emul_run(&ctxt), EMUL_FAULT);
+	assert_int_equal(v.injected, 1);
+	assert_int_equal(v.fault.vector, EMUL_VEC_PF);
+	assert_int_equal(v.fault.error_code, 2); /* write, supervisor, not present */
+	assert_int_equal(v.fault.cr2, T_DATA + 4096);
+	assert_int_equal(v.mmio_writes, 0);
+	assert_int_equal(v.writes, 0);
+	assert_memory_equal(t_data + 4092, "\x5a\x5a\x5a\x5a", 4);
+
+	/* Without the fault the write is split over MMIO and RAM. */
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, mov, sizeof(mov), 0);
+	v.regs[EMUL_REG_RAX] = T_DATA + 4096 - 4;
+	v.regs[EMUL_REG_RCX] = 0x0102030405060708ull;
+	assert_int_equal(emul_run(&ctxt), EMUL_OK);
+	assert_int_equal(v.mmio_writes, 1);
+	assert_memory_equal(t_data + 4092, "\x08\x07\x06\x05\x04\x03\x02\x01", 8);
+}
+
+/* An instruction cut by the end of a page whose next page is not present: #PF on fetch. */
+static void test_fetch_page_end(void **state)
+{
+	static const uint8_t mov[] = {
+		0x8b, 0x80, 0x00, 0x10, 0x00, 0x00
+	}; /* mov eax, [rax+0x1000] */
+	struct fake_vcpu v;
+	struct emul_ctxt ctxt;
+
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, mov, 3, 4096 - 3);
+	v.pf_lo = T_CODE + 4096;
+	v.pf_hi = T_CODE + 8192;
+	v.cpl = 3;
+	assert_int_equal(emul_run(&ctxt), EMUL_FAULT);
+	assert_int_equal(v.fault.vector, EMUL_VEC_PF);
+	assert_int_equal(v.fault.error_code, 16 | 4); /* fetch, user */
+	assert_int_equal(v.fault.cr2, T_CODE + 4096);
+	assert_int_equal(v.writes, 0);
+
+	/* A complete instruction just before the page end does not touch the next page. */
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, mov, sizeof(mov), 4096 - sizeof(mov));
+	v.pf_lo = T_CODE + 4096;
+	v.pf_hi = T_CODE + 8192;
+	v.regs[EMUL_REG_RAX] = T_DATA - 0x1000 + 0x10;
+	assert_int_equal(emul_run(&ctxt), EMUL_OK);
+	assert_int_equal(v.regs[EMUL_REG_RAX], 0x5a5a5a5a);
+}
+
+static void test_noncanonical(void **state)
+{
+	static const uint8_t load[] = { 0x48, 0x8b, 0x03 }; /* mov rax, [rbx] */
+	static const uint8_t load_bp[] = { 0x48, 0x8b, 0x45, 0x00 }; /* mov rax, [rbp+0] */
+	struct fake_vcpu v;
+	struct emul_ctxt ctxt;
+
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, load, sizeof(load), 0);
+	v.regs[EMUL_REG_RBX] = 0x0000800000000000ull;
+	assert_int_equal(emul_run(&ctxt), EMUL_FAULT);
+	assert_int_equal(v.fault.vector, EMUL_VEC_GP);
+	assert_true(v.fault.error_code_valid);
+	assert_int_equal(v.fault.error_code, 0);
+
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, load_bp, sizeof(load_bp), 0);
+	v.regs[EMUL_REG_RBP] = 0xfff0800000000000ull;
+	assert_int_equal(emul_run(&ctxt), EMUL_FAULT);
+	assert_int_equal(v.fault.vector, EMUL_VEC_SS);
+}
+
+static void test_unsupported(void **state)
+{
+	static const uint8_t fld[] = { 0xd9, 0x00 }; /* fld dword [rax] */
+	static const uint8_t vmovdqu[] = { 0xc5, 0xfe, 0x6f, 0x00 }; /* vmovdqu ymm0, [rax] */
+	struct fake_vcpu v;
+	struct emul_ctxt ctxt;
+
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, fld, sizeof(fld), 0);
+	assert_int_equal(emul_run(&ctxt), EMUL_UNSUPPORTED);
+	assert_int_equal(ctxt.insn.nbytes, 15);
+	assert_memory_equal(ctxt.insn.bytes, fld, sizeof(fld));
+	assert_int_equal(v.writes, 0);
+	assert_int_equal(v.injected, 0);
+
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, vmovdqu, sizeof(vmovdqu), 0);
+	assert_int_equal(emul_run(&ctxt), EMUL_UNSUPPORTED);
+	assert_int_equal(v.mmio_reads, 0);
+}
+
+static void test_prot32_segments(void **state)
+{
+	static const uint8_t store[] = { 0x89, 0x03 }; /* mov [ebx], eax */
+	struct fake_vcpu v;
+	struct emul_ctxt ctxt;
+
+	t_setup(&v, &ctxt, EMUL_MODE_PROT32, store, sizeof(store), 0);
+	v.seg[EMUL_SEG_DS].base = T_DATA;
+	v.seg[EMUL_SEG_DS].limit = 0xfff;
+	v.regs[EMUL_REG_RBX] = 0xffc;
+	v.regs[EMUL_REG_RAX] = 0xdeadbeef;
+	assert_int_equal(emul_run(&ctxt), EMUL_OK);
+	assert_memory_equal(t_data + 0xffc, "\xef\xbe\xad\xde", 4);
+	assert_int_equal(v.regs[EMUL_REG_RIP], T_CODE + 2);
+
+	/* One byte past the limit. */
+	t_setup(&v, &ctxt, EMUL_MODE_PROT32, store, sizeof(store), 0);
+	v.seg[EMUL_SEG_DS].base = T_DATA;
+	v.seg[EMUL_SEG_DS].limit = 0xfff;
+	v.regs[EMUL_REG_RBX] = 0xffd;
+	assert_int_equal(emul_run(&ctxt), EMUL_FAULT);
+	assert_int_equal(v.fault.vector, EMUL_VEC_GP);
+	assert_int_equal(v.mmio_writes, 0);
+
+	/* A read-only data segment. */
+	t_setup(&v, &ctxt, EMUL_MODE_PROT32, store, sizeof(store), 0);
+	v.seg[EMUL_SEG_DS].attr &= ~2u;
+	v.regs[EMUL_REG_RBX] = T_DATA;
+	assert_int_equal(emul_run(&ctxt), EMUL_FAULT);
+	assert_int_equal(v.fault.vector, EMUL_VEC_GP);
+}
+
+static void test_real_mode(void **state)
+{
+	static const uint8_t load[] = { 0x8b, 0x40, 0x02 }; /* mov ax, [bx+si+2] */
+	struct fake_vcpu v;
+	struct emul_ctxt ctxt;
+
+	t_setup(&v, &ctxt, EMUL_MODE_REAL, load, sizeof(load), 0);
+	for (int i = 0; i < 6; i++)
+		v.seg[i].limit = 0xffff;
+	v.seg[EMUL_SEG_CS].base = T_CODE;
+	v.regs[EMUL_REG_RIP] = 0;
+	v.seg[EMUL_SEG_DS].base = T_DATA;
+	v.regs[EMUL_REG_RBX] = 0xabcd0010;
+	v.regs[EMUL_REG_RSI] = 0xfffe; /* bx+si+2 wraps to 0x0010 */
+	v.regs[EMUL_REG_RAX] = 0x1111111111111111ull;
+	memcpy(t_data + 0x10, "\x34\x12", 2);
+	assert_int_equal(emul_run(&ctxt), EMUL_OK);
+	assert_int_equal(v.regs[EMUL_REG_RAX], 0x1111111111111234ull);
+	assert_int_equal(v.regs[EMUL_REG_RIP], 3);
+}
+
+/* A long REP runs in batches; RIP stays on the instruction until RCX reaches 0. */
+static void test_rep_batch_and_fault(void **state)
+{
+	static const uint8_t rep_stosb[] = { 0xf3, 0xaa };
+	static const uint8_t rep_movsq[] = { 0xf3, 0x48, 0xa5 };
+	struct fake_vcpu v;
+	struct emul_ctxt ctxt;
+
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, rep_stosb, sizeof(rep_stosb), 0);
+	ctxt.rep_batch = 16;
+	v.regs[EMUL_REG_RDI] = T_DATA;
+	v.regs[EMUL_REG_RCX] = 100;
+	v.regs[EMUL_REG_RAX] = 0x77;
+	assert_int_equal(emul_run(&ctxt), EMUL_OK);
+	assert_int_equal(v.regs[EMUL_REG_RCX], 84);
+	assert_int_equal(v.regs[EMUL_REG_RDI], T_DATA + 16);
+	assert_int_equal(v.regs[EMUL_REG_RIP], T_CODE);
+	assert_int_equal(t_data[15], 0x77);
+	assert_int_equal(t_data[16], 0x5a);
+
+	/* The fourth quadword faults: three are done, RIP stays. */
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, rep_movsq, sizeof(rep_movsq), 0);
+	v.regs[EMUL_REG_RSI] = T_DATA + 4096;
+	v.regs[EMUL_REG_RDI] = T_DATA + 4096 - 24;
+	v.regs[EMUL_REG_RCX] = 10;
+	v.pf_lo = T_DATA + 4096 + 24;
+	v.pf_hi = T_DATA + 4096 + 32;
+	assert_int_equal(emul_run(&ctxt), EMUL_FAULT);
+	assert_int_equal(v.fault.vector, EMUL_VEC_PF);
+	assert_int_equal(v.regs[EMUL_REG_RCX], 7);
+	assert_int_equal(v.regs[EMUL_REG_RSI], T_DATA + 4096 + 24);
+	assert_int_equal(v.regs[EMUL_REG_RIP], T_CODE);
+	assert_false(v.writes & BIT(EMUL_REG_RIP));
+}
+
+static void test_divide_error(void **state)
+{
+	static const uint8_t div[] = { 0xf7, 0x33 }; /* div dword [rbx] */
+	struct fake_vcpu v;
+	struct emul_ctxt ctxt;
+
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, div, sizeof(div), 0);
+	v.regs[EMUL_REG_RBX] = T_DATA;
+	memset(t_data, 0, 4);
+	assert_int_equal(emul_run(&ctxt), EMUL_FAULT);
+	assert_int_equal(v.fault.vector, EMUL_VEC_DE);
+	assert_false(v.fault.error_code_valid);
+	assert_int_equal(v.writes, 0);
+}
+
 int main(void)
 {
 	const char *seed = getenv("EMUL_TEST_SEED");
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_on_demand_example),
+		cmocka_unit_test(test_port_io),
+		cmocka_unit_test(test_page_cross_write_fault),
+		cmocka_unit_test(test_fetch_page_end),
+		cmocka_unit_test(test_noncanonical),
+		cmocka_unit_test(test_unsupported),
+		cmocka_unit_test(test_prot32_segments),
+		cmocka_unit_test(test_real_mode),
+		cmocka_unit_test(test_rep_batch_and_fault),
+		cmocka_unit_test(test_divide_error),
 		cmocka_unit_test(test_differential),
 	};
 
