@@ -21,3 +21,11 @@ test_mb2_parse_SRCS := tests/unit/test_mb2_parse.c boot/multiboot2/mb2_parse.c b
 
 UNIT_TESTS += test_vmx_caps
 test_vmx_caps_SRCS := tests/unit/test_vmx_caps.c arch/x86/vmx/vmx_caps.c core/printf.c core/string.c
+
+UNIT_TESTS += test_emulate_decode
+test_emulate_decode_SRCS := tests/unit/test_emulate_decode.c emulate/decode.c emulate/alu.c emulate/mem.c emulate/exec.c emulate/emulate.c
+test_emulate_decode_LDLIBS := -lZydis
+
+UNIT_TESTS += test_emulate
+test_emulate_SRCS := tests/unit/test_emulate.c emulate/decode.c emulate/alu.c emulate/mem.c emulate/exec.c emulate/emulate.c
+test_emulate_LDLIBS := -lZydis
