@@ -118,11 +118,15 @@ def build_artifacts(sc, workdir):
     """Makes the disk or ISO the scenario boots; returns the command line to run."""
     cfg = sc.config_path(workdir)
     files = [f'{src}={dst}' for src, dst in sc.files]
-    if sc.machine == 'bochs-bios':
+    if sc.machine in ('bochs-bios', 'bochs-ovmf-iso'):
         iso = os.path.join(workdir, 'plinth.iso')
-        subprocess.run([os.path.join(ROOT, 'tools', 'mkiso'), iso, os.path.join(BUILD, 'plinth.elf'),
-                        cfg or '', sc.cmdline] + files, check=True)
-        disk, boot, rom = ('cdrom', iso, 'status=inserted'), 'cdrom', '/usr/share/bochs/BIOS-bochs-latest'
+        if sc.use_shipped_image:
+            shutil.copy(os.path.join(BUILD, 'plinth.iso'), iso)
+        else:
+            subprocess.run([os.path.join(ROOT, 'tools', 'mkiso'), iso, os.path.join(BUILD, 'plinth.elf'),
+                            cfg or '', sc.cmdline] + files, check=True)
+        rom = '/usr/share/bochs/BIOS-bochs-latest' if sc.machine == 'bochs-bios' else '/usr/share/ovmf/OVMF.fd'
+        disk, boot = ('cdrom', iso, 'status=inserted'), 'cdrom'
     elif sc.machine in ('bochs-ovmf', 'qemu-ovmf'):
         img = os.path.join(workdir, 'plinth-usb.img')
         if sc.use_shipped_image:

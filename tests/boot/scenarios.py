@@ -14,7 +14,7 @@ HALTED = r'plinth: halted\.|CPU \d+ stopped\.'
 @dataclass
 class Scenario:
     name: str
-    machine: str                      # bochs-bios (GRUB ISO), bochs-ovmf, qemu-ovmf (USB image)
+    machine: str                      # bochs-bios, bochs-ovmf-iso (GRUB ISO); bochs-ovmf, qemu-ovmf (USB image)
     expect: list                      # regexes that must appear, in this order
     absent: list = field(default_factory=list)
     done: str = HALTED                # stop the machine once this appears
@@ -49,6 +49,13 @@ SCENARIOS = [
              [r'VMX: IA32_FEATURE_CONTROL was unlocked; enabled VMX and locked it',
               VMX_READY[-1], r'plinth: halted\.'],
              absent=[r'error', r'exception']),  # OVMF under Bochs publishes no ACPI tables
+    Scenario('bochs-ovmf-grub-iso-vmx-ready', 'bochs-ovmf-iso', use_shipped_image=True, timeout=240,
+             expect=[BANNER, r'boot: multiboot2 via GRUB', r'boot: module plinth\.cfg at',
+                     r'memory: \d+ MiB usable'] + VMX_READY[1:-1] +
+             [r'VMX: IA32_FEATURE_CONTROL was unlocked; enabled VMX and locked it',
+              VMX_READY[-1], r'plinth: halted\.'],
+             # GRUB-EFI says "error: no suitable video mode found" (plinth asks for none)
+             absent=[r'^error: (?!no suitable video mode found)', r'exception']),
     Scenario('qemu-ovmf-no-vtx', 'qemu-ovmf', use_shipped_image=True, timeout=90,
              done=r'plinth-test: the firmware has control again',
              expect=[r'plinth\.efi: ACPI RSDP revision 2 at 0x[0-9a-f]+',
