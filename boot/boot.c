@@ -15,8 +15,7 @@ static void terminate(char *s, size_t size)
 }
 
 /* plinth.efi is ours, but its output is still checked: a stale loader must not crash us. */
-static int collect_efi(const struct boot_info *src, struct boot_info *bi, char *err,
-		       size_t err_len)
+static int collect_efi(const struct boot_info *src, struct boot_info *bi, char *err, size_t err_len)
 {
 	if (src->magic != BOOT_INFO_MAGIC || src->version != BOOT_INFO_VERSION ||
 	    src->size_bytes != sizeof(*src)) {
@@ -45,8 +44,8 @@ static int collect_efi(const struct boot_info *src, struct boot_info *bi, char *
 	return 0;
 }
 
-int boot_info_collect(uint32_t loader, uint64_t info_hpa, uint32_t mb2_magic,
-		      struct boot_info *bi, char *err, size_t err_len)
+int boot_info_collect(uint32_t loader, uint64_t info_hpa, uint32_t mb2_magic, struct boot_info *bi,
+		      char *err, size_t err_len)
 {
 	if (!info_hpa || info_hpa >= BOOT_MAP_END) {
 		ksnprintf(err, err_len, "boot information at %#llx is outside the first 4 GiB",

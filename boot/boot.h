@@ -11,8 +11,8 @@
  * field. info_hpa must lie in the boot direct map (below 4 GiB). 0, or -EINVAL with a sentence
  * in err.
  */
-int boot_info_collect(uint32_t loader, uint64_t info_hpa, uint32_t mb2_magic,
-		      struct boot_info *bi, char *err, size_t err_len);
+int boot_info_collect(uint32_t loader, uint64_t info_hpa, uint32_t mb2_magic, struct boot_info *bi,
+		      char *err, size_t err_len);
 
 /* The module whose name is name, or NULL. */
 const struct boot_module *boot_find_module(const struct boot_info *bi, const char *name);

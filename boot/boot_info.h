@@ -12,10 +12,10 @@
 #define BOOT_INFO_MAGIC	  0x4f464e49544e4c50ull /* "PLNTINFO" little-endian */
 #define BOOT_INFO_VERSION 1
 
-#define BOOT_MAX_MEM_RANGES 512
-#define BOOT_MAX_MODULES    32
+#define BOOT_MAX_MEM_RANGES  512
+#define BOOT_MAX_MODULES     32
 #define BOOT_MODULE_NAME_LEN 64
-#define BOOT_CMDLINE_LEN    1024
+#define BOOT_CMDLINE_LEN     1024
 #define BOOT_LOADER_NAME_LEN 64
 
 enum boot_loader {
@@ -56,7 +56,7 @@ struct boot_info {
 	uint64_t magic;
 	uint32_t version;
 	uint32_t size_bytes; /* sizeof(struct boot_info) as the loader built it */
-	uint32_t loader;     /* enum boot_loader */
+	uint32_t loader; /* enum boot_loader */
 	uint32_t nmem;
 	struct mem_range mem[BOOT_MAX_MEM_RANGES];
 	uint32_t nmodules;

@@ -57,7 +57,7 @@ struct guest_config {
 	int image_line; /* 0: no image key was given */
 	enum guest_format format;
 	uint64_t memory_bytes;
-	uint64_t load_gpa;  /* flat images: where the image is placed */
+	uint64_t load_gpa; /* flat images: where the image is placed */
 	uint64_t entry_gpa; /* flat images: first instruction; defaults to load_gpa */
 	bool entry_set;
 	uint8_t mode_bits; /* flat images: 16, 32 or 64 */
@@ -65,7 +65,7 @@ struct guest_config {
 	struct guest_module_config modules[CONFIG_MAX_MODULES];
 	unsigned int nmodules;
 	uint64_t cpu_mask; /* physical CPUs its vCPUs run on; bit n = CPU n */
-	bool control;	   /* may use the control hypercalls */
+	bool control; /* may use the control hypercalls */
 };
 
 struct plinth_config {
@@ -78,9 +78,9 @@ struct plinth_config {
 
 struct config_diag {
 	const char *file; /* "plinth.cfg", or "command line" */
-	int line;	  /* 1-based; 0 when not tied to a line */
+	int line; /* 1-based; 0 when not tied to a line */
 	const char *section; /* "plinth", "guest hello", or NULL */
-	const char *key;     /* NULL when not tied to a key */
+	const char *key; /* NULL when not tied to a key */
 	char msg[160];
 };
 

@@ -27,8 +27,8 @@ int config_check_files(const struct plinth_config *cfg, const char *file,
 
 		ksnprintf(section, sizeof(section), "guest %s", gc->name);
 		if (gc->image_line)
-			missing += check_one(gc->image, gc->image_line, "image", section, file, exists,
-					     exists_ctx, where, report, report_ctx);
+			missing += check_one(gc->image, gc->image_line, "image", section, file,
+					     exists, exists_ctx, where, report, report_ctx);
 		for (unsigned int m = 0; m < gc->nmodules; m++)
 			missing += check_one(gc->modules[m].path, gc->modules[m].line, "module",
 					     section, file, exists, exists_ctx, where, report,

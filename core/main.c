@@ -182,7 +182,8 @@ void plinth_entry(uint32_t loader, uint64_t info_hpa, uint32_t mb2_magic, uint64
 	console_before = config.console;
 	errors = load_config();
 	if (console_before.enabled != config.console.enabled ||
-	    console_before.port != config.console.port || console_before.baud != config.console.baud) {
+	    console_before.port != config.console.port ||
+	    console_before.baud != config.console.baud) {
 		pr_info("console: moving to %s as %s says\n",
 			config.console.enabled ? "another port" : "nowhere (console=none)",
 			CONFIG_FILE_NAME);

@@ -18,8 +18,8 @@
  * when they do not fit in cap_out (out is then unspecified). in and out must not overlap.
  * scratch must hold 2 * n_in uint64_t values.
  */
-int memmap_normalize(const struct mem_range *in, size_t n_in, struct mem_range *out,
-		     size_t cap_out, uint64_t *scratch);
+int memmap_normalize(const struct mem_range *in, size_t n_in, struct mem_range *out, size_t cap_out,
+		     uint64_t *scratch);
 
 const char *mem_type_name(uint32_t type);
 

@@ -10,9 +10,9 @@
 #include "core/string.h"
 
 /* Normalising can split ranges; twice the input is the bound. */
-#define MEM_MAP_CAP (2 * BOOT_MAX_MEM_RANGES)
+#define MEM_MAP_CAP    (2 * BOOT_MAX_MEM_RANGES)
 #define LOW_MEMORY_END (1 * MiB) /* real-mode area: firmware data, later the AP trampoline */
-#define BOOT_MAP_END (4 * GiB)	 /* what entry64's direct map covers */
+#define BOOT_MAP_END   (4 * GiB) /* what entry64's direct map covers */
 
 static struct mem_range mem_map[MEM_MAP_CAP];
 static uint64_t memmap_scratch[2 * BOOT_MAX_MEM_RANGES];
@@ -101,9 +101,10 @@ int memory_init(const struct boot_info *bi)
 
 	add_reservation(bi->image_hpa, bi->image_len);
 	for (uint32_t i = 0; i < bi->nmodules; i++)
-		add_reservation(ALIGN_DOWN(bi->modules[i].hpa, PAGE_SIZE),
-				ALIGN_UP(bi->modules[i].len + (bi->modules[i].hpa & (PAGE_SIZE - 1)),
-					 PAGE_SIZE));
+		add_reservation(
+			ALIGN_DOWN(bi->modules[i].hpa, PAGE_SIZE),
+			ALIGN_UP(bi->modules[i].len + (bi->modules[i].hpa & (PAGE_SIZE - 1)),
+				 PAGE_SIZE));
 	if (place_bitmap(bitmap_bytes, &bitmap_hpa)) {
 		pr_err("memory: no room below 4 GiB for the page bitmap (%llu KiB)\n",
 		       (unsigned long long)(bitmap_bytes / KiB));

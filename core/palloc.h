@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 struct palloc {
-	uint64_t *bitmap;   /* bit set = page in use (reserved or allocated) */
+	uint64_t *bitmap; /* bit set = page in use (reserved or allocated) */
 	uint64_t *reserved; /* bit set = page reserved; the second half of the caller's buffer */
 	uint64_t base_hpa;
 	uint64_t npages;

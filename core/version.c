@@ -4,7 +4,6 @@
 #include "core/log.h"
 #include "plinth_build.h" /* generated: build/gen/plinth_build.h */
 
-
 /* ELF note layout (linker.ld keeps .note.gnu.build-id and names it __build_id_note). */
 struct elf_note {
 	uint32_t namesz, descsz, type;

@@ -14,9 +14,9 @@
 #define UART_LSR 5
 #define UART_SCR 7
 
-#define UART_LCR_8N1  0x03
-#define UART_LCR_DLAB 0x80
-#define UART_LSR_THRE 0x20
+#define UART_LCR_8N1	      0x03
+#define UART_LCR_DLAB	      0x80
+#define UART_LSR_THRE	      0x20
 #define UART_FCR_ENABLE_CLEAR 0x07
 #define UART_MCR_DTR_RTS_OUT2 0x0b
 

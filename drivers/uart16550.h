@@ -7,10 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UART_COM1 0x3f8
-#define UART_COM2 0x2f8
-#define UART_COM3 0x3e8
-#define UART_COM4 0x2e8
+#define UART_COM1     0x3f8
+#define UART_COM2     0x2f8
+#define UART_COM3     0x3e8
+#define UART_COM4     0x2e8
 #define UART_CLOCK_HZ 1843200 /* 115200 * 16 */
 
 struct uart16550 {

@@ -36,34 +36,34 @@
 #define X86_RFLAGS_IF BIT(9)
 
 /* MSRs (SDM vol. 4) */
-#define MSR_IA32_APIC_BASE	     0x1b
-#define MSR_IA32_FEATURE_CONTROL     0x3a
-#define MSR_IA32_VMX_BASIC	     0x480
-#define MSR_IA32_VMX_PINBASED_CTLS   0x481
-#define MSR_IA32_VMX_PROCBASED_CTLS  0x482
-#define MSR_IA32_VMX_EXIT_CTLS	     0x483
-#define MSR_IA32_VMX_ENTRY_CTLS	     0x484
-#define MSR_IA32_VMX_MISC	     0x485
-#define MSR_IA32_VMX_CR0_FIXED0	     0x486
-#define MSR_IA32_VMX_CR0_FIXED1	     0x487
-#define MSR_IA32_VMX_CR4_FIXED0	     0x488
-#define MSR_IA32_VMX_CR4_FIXED1	     0x489
-#define MSR_IA32_VMX_VMCS_ENUM	     0x48a
-#define MSR_IA32_VMX_PROCBASED_CTLS2 0x48b
-#define MSR_IA32_VMX_EPT_VPID_CAP    0x48c
+#define MSR_IA32_APIC_BASE		 0x1b
+#define MSR_IA32_FEATURE_CONTROL	 0x3a
+#define MSR_IA32_VMX_BASIC		 0x480
+#define MSR_IA32_VMX_PINBASED_CTLS	 0x481
+#define MSR_IA32_VMX_PROCBASED_CTLS	 0x482
+#define MSR_IA32_VMX_EXIT_CTLS		 0x483
+#define MSR_IA32_VMX_ENTRY_CTLS		 0x484
+#define MSR_IA32_VMX_MISC		 0x485
+#define MSR_IA32_VMX_CR0_FIXED0		 0x486
+#define MSR_IA32_VMX_CR0_FIXED1		 0x487
+#define MSR_IA32_VMX_CR4_FIXED0		 0x488
+#define MSR_IA32_VMX_CR4_FIXED1		 0x489
+#define MSR_IA32_VMX_VMCS_ENUM		 0x48a
+#define MSR_IA32_VMX_PROCBASED_CTLS2	 0x48b
+#define MSR_IA32_VMX_EPT_VPID_CAP	 0x48c
 #define MSR_IA32_VMX_TRUE_PINBASED_CTLS	 0x48d
 #define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x48e
 #define MSR_IA32_VMX_TRUE_EXIT_CTLS	 0x48f
 #define MSR_IA32_VMX_TRUE_ENTRY_CTLS	 0x490
-#define MSR_IA32_PAT		     0x277
-#define MSR_IA32_EFER		     0xc0000080
-#define MSR_FS_BASE		     0xc0000100
-#define MSR_GS_BASE		     0xc0000101
-#define MSR_KERNEL_GS_BASE	     0xc0000102
+#define MSR_IA32_PAT			 0x277
+#define MSR_IA32_EFER			 0xc0000080
+#define MSR_FS_BASE			 0xc0000100
+#define MSR_GS_BASE			 0xc0000101
+#define MSR_KERNEL_GS_BASE		 0xc0000102
 
-#define FEATURE_CONTROL_LOCKED		  BIT(0)
-#define FEATURE_CONTROL_VMX_INSIDE_SMX	  BIT(1)
-#define FEATURE_CONTROL_VMX_OUTSIDE_SMX	  BIT(2)
+#define FEATURE_CONTROL_LOCKED		BIT(0)
+#define FEATURE_CONTROL_VMX_INSIDE_SMX	BIT(1)
+#define FEATURE_CONTROL_VMX_OUTSIDE_SMX BIT(2)
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
@@ -92,7 +92,10 @@ static inline uint64_t rdmsr(uint32_t msr)
 
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+	__asm__ volatile("wrmsr"
+			 :
+			 : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			 : "memory");
 }
 
 static inline uint64_t rdtsc(void)
@@ -102,16 +105,16 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-#define DEFINE_CR_ACCESSORS(n)                                                    \
-	static inline uint64_t read_cr##n(void)                                   \
-	{                                                                         \
-		uint64_t v;                                                       \
-		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                 \
-		return v;                                                         \
-	}                                                                         \
-	static inline void write_cr##n(uint64_t v)                                \
-	{                                                                         \
-		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");        \
+#define DEFINE_CR_ACCESSORS(n)                                             \
+	static inline uint64_t read_cr##n(void)                            \
+	{                                                                  \
+		uint64_t v;                                                \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));          \
+		return v;                                                  \
+	}                                                                  \
+	static inline void write_cr##n(uint64_t v)                         \
+	{                                                                  \
+		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); \
 	}
 DEFINE_CR_ACCESSORS(0)
 DEFINE_CR_ACCESSORS(2)

@@ -13,18 +13,30 @@
 #define STACK_WALK_MAX_FRAMES 12
 
 static const char *const exception_names[32] = {
-	[0] = "#DE divide error",	[1] = "#DB debug",
-	[2] = "NMI",			[3] = "#BP breakpoint",
-	[4] = "#OF overflow",		[5] = "#BR bound range",
-	[6] = "#UD invalid opcode",	[7] = "#NM device not available",
-	[8] = "#DF double fault",	[9] = "coprocessor segment overrun",
-	[10] = "#TS invalid TSS",	[11] = "#NP segment not present",
-	[12] = "#SS stack fault",	[13] = "#GP general protection",
-	[14] = "#PF page fault",	[16] = "#MF x87 error",
-	[17] = "#AC alignment check",	[18] = "#MC machine check",
-	[19] = "#XM SIMD error",	[20] = "#VE virtualization exception",
-	[21] = "#CP control protection", [28] = "#HV hypervisor injection",
-	[29] = "#VC VMM communication", [30] = "#SX security exception",
+	[0] = "#DE divide error",
+	[1] = "#DB debug",
+	[2] = "NMI",
+	[3] = "#BP breakpoint",
+	[4] = "#OF overflow",
+	[5] = "#BR bound range",
+	[6] = "#UD invalid opcode",
+	[7] = "#NM device not available",
+	[8] = "#DF double fault",
+	[9] = "coprocessor segment overrun",
+	[10] = "#TS invalid TSS",
+	[11] = "#NP segment not present",
+	[12] = "#SS stack fault",
+	[13] = "#GP general protection",
+	[14] = "#PF page fault",
+	[16] = "#MF x87 error",
+	[17] = "#AC alignment check",
+	[18] = "#MC machine check",
+	[19] = "#XM SIMD error",
+	[20] = "#VE virtualization exception",
+	[21] = "#CP control protection",
+	[28] = "#HV hypervisor injection",
+	[29] = "#VC VMM communication",
+	[30] = "#SX security exception",
 };
 
 const char *exception_name(unsigned int vector)
@@ -86,8 +98,7 @@ static __noreturn void exception_fatal(struct exc_frame *f, struct percpu *cpu)
 	     (unsigned long long)f->error_code);
 	dump("    RIP %016llx  CS %04llx  RFLAGS %016llx\n", (unsigned long long)f->rip,
 	     (unsigned long long)f->cs, (unsigned long long)f->rflags);
-	dump("    RSP %016llx  SS %04llx\n", (unsigned long long)f->rsp,
-	     (unsigned long long)f->ss);
+	dump("    RSP %016llx  SS %04llx\n", (unsigned long long)f->rsp, (unsigned long long)f->ss);
 	dump("    CR0 %016llx  CR2 %016llx\n", (unsigned long long)read_cr0(),
 	     (unsigned long long)read_cr2());
 	dump("    CR3 %016llx  CR4 %016llx\n", (unsigned long long)read_cr3(),
@@ -116,7 +127,8 @@ void exception_dispatch(struct exc_frame *f)
 	if (!cpu || cpu->self != cpu)
 		cpu = NULL;
 	if (cpu && cpu->exception_depth++ > 0) {
-		dump("\n*** plinth: CPU %u: exception %llu while reporting an exception; stopped.\n",
+		dump("\n*** plinth: CPU %u: exception %llu while reporting an exception; "
+		     "stopped.\n",
 		     cpu->cpu_id, (unsigned long long)f->vector);
 		cpu_halt_forever();
 	}

@@ -7,11 +7,11 @@
 #include <stdint.h>
 #include "arch/x86/layout.h"
 
-#define PTE_P  (1ull << 0)
-#define PTE_W  (1ull << 1)
-#define PTE_PS (1ull << 7)
-#define PTE_G  (1ull << 8)
-#define PTE_NX (1ull << 63)
+#define PTE_P	      (1ull << 0)
+#define PTE_W	      (1ull << 1)
+#define PTE_PS	      (1ull << 7)
+#define PTE_G	      (1ull << 8)
+#define PTE_NX	      (1ull << 63)
 #define PTE_ADDR_MASK 0x000ffffffffff000ull
 
 static inline void *phys_to_virt(uint64_t hpa)

@@ -9,10 +9,10 @@
 extern const uint8_t core_blob[] __attribute__((visibility("hidden")));
 extern const uint8_t core_blob_end[] __attribute__((visibility("hidden")));
 
-#define TWO_MIB		   0x200000ull
-#define BELOW_4G	   0xffffffffull
-#define EXIT_BS_ATTEMPTS   8
-#define MAP_SLACK_ENTRIES  16
+#define TWO_MIB		  0x200000ull
+#define BELOW_4G	  0xffffffffull
+#define EXIT_BS_ATTEMPTS  8
+#define MAP_SLACK_ENTRIES 16
 
 EFI_STATUS efi_place_core(uint64_t *image_hpa, uint64_t *entry_hpa)
 {
@@ -31,7 +31,8 @@ EFI_STATUS efi_place_core(uint64_t *image_hpa, uint64_t *entry_hpa)
 	/* Over-allocate by 2 MiB and give back the unaligned head and tail. LoaderCode, not
 	 * LoaderData: firmware NX policies may cover data types. */
 	pages = (image_len + TWO_MIB) / 4096;
-	st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateMaxAddress, EfiLoaderCode, pages, &addr);
+	st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateMaxAddress, EfiLoaderCode, pages,
+			       &addr);
 	if (EFI_ERROR(st))
 		return st;
 	base = (addr + TWO_MIB - 1) & ~(TWO_MIB - 1);

@@ -177,7 +177,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		config_parse(&config, (const char *)cfg_hpa, cfg_len, CONFIG_FILE_NAME, report_diag,
 			     &errors);
 		config_check_files(&config, CONFIG_FILE_NAME, efi_file_exists, NULL,
-				   "in " PLINTH_EFI_DIR " on the boot volume", report_diag, &errors);
+				   "in " PLINTH_EFI_DIR " on the boot volume", report_diag,
+				   &errors);
 		/* The command line wins over the file's [plinth] keys, as in the core. */
 		config_parse_cmdline(&config, bi->cmdline, NULL, NULL);
 	}

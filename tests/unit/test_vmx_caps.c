@@ -57,8 +57,9 @@ static void test_amd_is_refused_with_a_sentence(void **state)
 	strcpy(r.vendor, "AuthenticAMD");
 	assert_int_equal(vmx_caps_decode(&r, &c), VMX_NOT_INTEL);
 	vmx_verdict_sentence(VMX_NOT_INTEL, &r, s, sizeof(s));
-	assert_string_equal(s, "VT-x not available: this CPU is AuthenticAMD, not Intel; plinth needs "
-			       "Intel VT-x (AMD SVM is not supported yet).");
+	assert_string_equal(s,
+			    "VT-x not available: this CPU is AuthenticAMD, not Intel; plinth needs "
+			    "Intel VT-x (AMD SVM is not supported yet).");
 }
 
 static void test_intel_without_vmx(void **state)
@@ -160,12 +161,15 @@ static void test_report_block(void **state)
 	assert_int_equal(l.n, 4);
 	assert_string_equal(l.text[0], "cpu: GenuineIntel family 0x6 model 0x55 stepping 0: "
 				       "Intel(R) Core(TM) i7-7800X CPU @ 3.50GHz");
-	assert_string_equal(l.text[1], "  VMX yes, feature control locked with VMX on, VMCS revision "
-				       "0x2b (4096 bytes), TRUE controls");
-	assert_string_equal(l.text[2], "  EPT yes (4-level yes, WB yes, 2M pages yes, 1G pages yes, "
-				       "A/D yes)");
-	assert_string_equal(l.text[3], "  unrestricted guest yes, VPID yes, VMX preemption timer yes "
-				       "(TSC/1)");
+	assert_string_equal(l.text[1],
+			    "  VMX yes, feature control locked with VMX on, VMCS revision "
+			    "0x2b (4096 bytes), TRUE controls");
+	assert_string_equal(l.text[2],
+			    "  EPT yes (4-level yes, WB yes, 2M pages yes, 1G pages yes, "
+			    "A/D yes)");
+	assert_string_equal(l.text[3],
+			    "  unrestricted guest yes, VPID yes, VMX preemption timer yes "
+			    "(TSC/1)");
 }
 
 int main(void)

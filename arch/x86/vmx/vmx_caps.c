@@ -5,22 +5,22 @@
 #include "core/string.h"
 
 /* Bit positions, SDM vol. 3 appendix A and vol. 4. */
-#define CPUID1_ECX_VMX		 5
-#define FC_LOCKED		 0
-#define FC_VMX_OUTSIDE_SMX	 2
-#define BASIC_TRUE_CTLS		 55
-#define PINBASED_PREEMPT_TIMER	 6
-#define PROCBASED_SECONDARY	 31
-#define PROCBASED2_EPT		 1
-#define PROCBASED2_VPID		 5
-#define PROCBASED2_UNRESTRICTED	 7
-#define EPT_CAP_4LEVEL		 6
-#define EPT_CAP_WB		 14
-#define EPT_CAP_2M		 16
-#define EPT_CAP_1G		 17
-#define EPT_CAP_INVEPT		 20
-#define EPT_CAP_AD		 21
-#define VPID_CAP_INVVPID	 32
+#define CPUID1_ECX_VMX		5
+#define FC_LOCKED		0
+#define FC_VMX_OUTSIDE_SMX	2
+#define BASIC_TRUE_CTLS		55
+#define PINBASED_PREEMPT_TIMER	6
+#define PROCBASED_SECONDARY	31
+#define PROCBASED2_EPT		1
+#define PROCBASED2_VPID		5
+#define PROCBASED2_UNRESTRICTED 7
+#define EPT_CAP_4LEVEL		6
+#define EPT_CAP_WB		14
+#define EPT_CAP_2M		16
+#define EPT_CAP_1G		17
+#define EPT_CAP_INVEPT		20
+#define EPT_CAP_AD		21
+#define VPID_CAP_INVVPID	32
 
 static bool bit(uint64_t v, unsigned int n)
 {
@@ -83,17 +83,17 @@ enum vmx_verdict vmx_caps_decode(const struct vmx_raw_caps *raw, struct vmx_caps
 	return VMX_OK;
 }
 
-int vmx_verdict_sentence(enum vmx_verdict v, const struct vmx_raw_caps *raw, char *buf,
-			 size_t size)
+int vmx_verdict_sentence(enum vmx_verdict v, const struct vmx_raw_caps *raw, char *buf, size_t size)
 {
 	switch (v) {
 	case VMX_OK:
 		return ksnprintf(buf, size, "%s", "");
 	case VMX_NOT_INTEL:
-		return ksnprintf(buf, size,
-				 "VT-x not available: this CPU is %s, not Intel; plinth needs Intel "
-				 "VT-x (AMD SVM is not supported yet).",
-				 raw->vendor[0] ? raw->vendor : "non-Intel");
+		return ksnprintf(
+			buf, size,
+			"VT-x not available: this CPU is %s, not Intel; plinth needs Intel "
+			"VT-x (AMD SVM is not supported yet).",
+			raw->vendor[0] ? raw->vendor : "non-Intel");
 	case VMX_NO_VMX:
 		return ksnprintf(buf, size,
 				 "VT-x not available: this CPU does not offer VMX. On a virtual "
@@ -134,14 +134,17 @@ void vmx_caps_report(const struct vmx_raw_caps *raw, const struct vmx_caps *caps
 	char buf[160];
 
 	ksnprintf(buf, sizeof(buf), "cpu: %s family %#x model %#x stepping %u: %s", raw->vendor,
-		  raw->family, raw->model, raw->stepping, raw->brand[0] ? raw->brand : "(no brand)");
+		  raw->family, raw->model, raw->stepping,
+		  raw->brand[0] ? raw->brand : "(no brand)");
 	line(ctx, buf);
-	ksnprintf(buf, sizeof(buf), "  VMX %s, feature control %s%s, VMCS revision %#x (%u bytes)%s",
+	ksnprintf(buf, sizeof(buf),
+		  "  VMX %s, feature control %s%s, VMCS revision %#x (%u bytes)%s",
 		  yes_no(caps->vmx), caps->locked ? "locked" : "unlocked",
 		  caps->locked ? (caps->enabled ? " with VMX on" : " with VMX off") : "",
 		  caps->revision_id, caps->vmcs_bytes, caps->true_ctls ? ", TRUE controls" : "");
 	line(ctx, buf);
-	ksnprintf(buf, sizeof(buf), "  EPT %s (4-level %s, WB %s, 2M pages %s, 1G pages %s, A/D %s)",
+	ksnprintf(buf, sizeof(buf),
+		  "  EPT %s (4-level %s, WB %s, 2M pages %s, 1G pages %s, A/D %s)",
 		  yes_no(caps->ept), yes_no(caps->ept_4level), yes_no(caps->ept_wb),
 		  yes_no(caps->ept_2m), yes_no(caps->ept_1g), yes_no(caps->ept_ad));
 	line(ctx, buf);
@@ -151,7 +154,8 @@ void vmx_caps_report(const struct vmx_raw_caps *raw, const struct vmx_caps *caps
 			  yes_no(caps->unrestricted), yes_no(caps->vpid),
 			  1u << caps->preemption_timer_shift);
 	else
-		ksnprintf(buf, sizeof(buf), "  unrestricted guest %s, VPID %s, VMX preemption timer no",
+		ksnprintf(buf, sizeof(buf),
+			  "  unrestricted guest %s, VPID %s, VMX preemption timer no",
 			  yes_no(caps->unrestricted), yes_no(caps->vpid));
 	line(ctx, buf);
 }

@@ -31,12 +31,12 @@ struct vmx_raw_caps {
 };
 
 struct vmx_caps {
-	bool vmx;		 /* CPUID.1:ECX.VMX */
-	bool locked, enabled;	 /* IA32_FEATURE_CONTROL lock and VMX-outside-SMX */
+	bool vmx; /* CPUID.1:ECX.VMX */
+	bool locked, enabled; /* IA32_FEATURE_CONTROL lock and VMX-outside-SMX */
 	bool true_ctls;
 	uint32_t revision_id;
 	uint32_t vmcs_bytes;
-	bool secondary;		 /* "activate secondary controls" may be 1 */
+	bool secondary; /* "activate secondary controls" may be 1 */
 	bool ept, vpid, unrestricted;
 	bool ept_4level, ept_wb, ept_2m, ept_1g, ept_ad, invept, invvpid;
 	bool preemption_timer;

@@ -40,7 +40,8 @@ void vmx_caps_read(struct vmx_raw_caps *raw)
 	id = cpuid(1);
 	family = (id.eax >> 8) & 0xf;
 	raw->family = family == 0xf ? family + ((id.eax >> 20) & 0xff) : family;
-	raw->model = ((id.eax >> 4) & 0xf) | ((family == 6 || family == 0xf) ? ((id.eax >> 12) & 0xf0) : 0);
+	raw->model = ((id.eax >> 4) & 0xf) |
+		     ((family == 6 || family == 0xf) ? ((id.eax >> 12) & 0xf0) : 0);
 	raw->stepping = id.eax & 0xf;
 	raw->cpuid1_ecx = id.ecx;
 	if (strcmp(raw->vendor, "GenuineIntel") || !(id.ecx & BIT(5)))
