@@ -75,3 +75,21 @@ const struct boot_module *boot_find_module(const struct boot_info *bi, const cha
 			return &bi->modules[i];
 	return NULL;
 }
+
+int boot_drop_unmapped_modules(struct boot_info *bi, bool (*mapped)(uint64_t hpa, uint64_t len),
+			       void (*report)(const struct boot_module *m))
+{
+	uint32_t kept = 0;
+	int dropped = 0;
+
+	for (uint32_t i = 0; i < bi->nmodules; i++) {
+		if (!mapped(bi->modules[i].hpa, bi->modules[i].len)) {
+			report(&bi->modules[i]);
+			dropped++;
+			continue;
+		}
+		bi->modules[kept++] = bi->modules[i];
+	}
+	bi->nmodules = kept;
+	return dropped;
+}

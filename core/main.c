@@ -89,6 +89,12 @@ static void print_boot_info(const struct boot_info *bi)
 		pr_warn("boot: no ACPI RSDP from the loader\n");
 }
 
+static void report_unmapped_module(const struct boot_module *m)
+{
+	pr_err("boot: module %s at %#llx (%llu bytes) lies outside physical memory; ignored\n",
+	       m->name, (unsigned long long)m->hpa, (unsigned long long)m->len);
+}
+
 static bool module_exists(void *ctx, const char *path)
 {
 	return boot_find_module(ctx, path) != NULL;
@@ -178,6 +184,7 @@ void plinth_entry(uint32_t loader, uint64_t info_hpa, uint32_t mb2_magic, uint64
 	}
 	memory_init_late();
 	memory_print_map();
+	boot_drop_unmapped_modules(&boot_info, paging_direct_mapped, report_unmapped_module);
 
 	console_before = config.console;
 	errors = load_config();

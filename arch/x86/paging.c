@@ -11,6 +11,7 @@ extern char __image_start[], __rodata_start[], __data_start[], __image_end[];
 
 static uint64_t image_hpa;
 static uint64_t *kernel_pml4;
+static uint64_t direct_map_top = 4 * GiB; /* entry64's boot mapping */
 
 void paging_set_image_hpa(uint64_t hpa)
 {
@@ -20,6 +21,11 @@ void paging_set_image_hpa(uint64_t hpa)
 uint64_t paging_image_hpa(void)
 {
 	return image_hpa;
+}
+
+bool paging_direct_mapped(uint64_t hpa, uint64_t len)
+{
+	return !add_overflows_u64(hpa, len) && hpa + len <= direct_map_top;
 }
 
 uint64_t virt_to_phys(const void *va)
@@ -113,6 +119,7 @@ int paging_init(uint64_t phys_top)
 		if (err)
 			return err;
 	}
+	direct_map_top = phys_top;
 	err = map_image_part(__image_start, __rodata_start, 0);
 	if (!err)
 		err = map_image_part(__rodata_start, __data_start, PTE_NX);

@@ -4,6 +4,7 @@
 #ifndef PLINTH_ARCH_X86_PAGING_H
 #define PLINTH_ARCH_X86_PAGING_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "arch/x86/layout.h"
 
@@ -18,6 +19,9 @@ static inline void *phys_to_virt(uint64_t hpa)
 {
 	return (void *)(DIRECT_MAP_BASE + hpa);
 }
+
+/* Is [hpa, hpa + len) inside the direct map (so phys_to_virt may be used on all of it)? */
+bool paging_direct_mapped(uint64_t hpa, uint64_t len);
 
 /* Valid for direct-map and image addresses. */
 uint64_t virt_to_phys(const void *va);

@@ -29,3 +29,6 @@ test_emulate_decode_LDLIBS := -lZydis
 UNIT_TESTS += test_emulate
 test_emulate_SRCS := tests/unit/test_emulate.c emulate/decode.c emulate/alu.c emulate/mem.c emulate/exec.c emulate/emulate.c
 test_emulate_LDLIBS := -lZydis
+
+UNIT_TESTS += test_boot
+test_boot_SRCS := tests/unit/test_boot.c boot/boot.c boot/multiboot2/mb2_parse.c boot/efi_memtype.c core/printf.c core/string.c
