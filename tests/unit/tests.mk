@@ -32,3 +32,6 @@ test_emulate_LDLIBS := -lZydis
 
 UNIT_TESTS += test_boot
 test_boot_SRCS := tests/unit/test_boot.c boot/boot.c boot/multiboot2/mb2_parse.c boot/efi_memtype.c core/printf.c core/string.c
+
+UNIT_TESTS += test_vmx_names
+test_vmx_names_SRCS := tests/unit/test_vmx_names.c arch/x86/vmx/vmx_names.c
