@@ -110,8 +110,10 @@ UNIT_CFLAGS := -std=gnu11 $(WARN) -Wno-missing-prototypes -g -O1 -I. -DPLINTH_HO
 	       -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS :=
 include tests/unit/tests.mk
+# Host binaries are built in one step from their sources; any header change rebuilds them all.
+ALL_HEADERS := $(shell find . -name '*.h' -not -path './build/*')
 define unit_rule
-$(BUILD)/unit/$(1): $$($(1)_SRCS) $$(wildcard tests/unit/*.h)
+$(BUILD)/unit/$(1): $$($(1)_SRCS) $$(ALL_HEADERS)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(UNIT_CFLAGS) $$($(1)_CFLAGS) $$($(1)_SRCS) -o $$@ -lcmocka $$($(1)_LDLIBS)
 endef
@@ -127,7 +129,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -DPLINTH_HOSTED -DPLINTH_FUZZ \
 FUZZERS :=
 include tests/fuzz/fuzz.mk
 define fuzz_rule
-$(BUILD)/fuzz/$(1): $$($(1)_SRCS)
+$(BUILD)/fuzz/$(1): $$($(1)_SRCS) $$(ALL_HEADERS)
 	@mkdir -p $$(dir $$@)
 	$$(CLANG) $$(FUZZ_CFLAGS) $$($(1)_CFLAGS) $$($(1)_SRCS) -o $$@ $$($(1)_LDLIBS)
 endef

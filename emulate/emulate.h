@@ -244,4 +244,42 @@ void emul_writeback(struct emul_ctxt *ctxt);
 /* A short name for a result, for log lines. */
 const char *emul_result_name(int result);
 
+/*
+ * The guest page walk (emulate/paging.c, docs/emulator.md "The guest page walk"): a caller's
+ * ops->translate fills a struct emul_paging from the vCPU and calls emul_paging_translate().
+ */
+
+/* #PF error code bits (SDM Vol. 3A 4.7). */
+#define EMUL_PFERR_P	(1u << 0) /* 0: not present; 1: protection or reserved bit */
+#define EMUL_PFERR_W	(1u << 1) /* the access was a write */
+#define EMUL_PFERR_U	(1u << 2) /* a user-mode access (CPL 3, not implicit) */
+#define EMUL_PFERR_RSVD (1u << 3) /* a reserved bit was set in a paging-structure entry */
+#define EMUL_PFERR_I	(1u << 4) /* an instruction fetch (with SMEP or PAE/4-level and NXE) */
+
+struct emul_paging {
+	uint64_t cr0, cr3, cr4, efer;
+	uint64_t rflags; /* only AC is used (SMAP) */
+	unsigned int cpl;
+	unsigned int maxphyaddr; /* physical-address width M; 0 means 52 */
+	/* PAE paging: the four PDPTEs the processor loaded with CR3 (the VMCS guest PDPTEs);
+	 * NULL means read them from memory at CR3. */
+	const uint64_t *pdptes;
+	void *opaque; /* passed to the two ops */
+	/* The 8-byte aligned quadword at guest-physical gpa: EMUL_OK, or any other result, which
+	 * the walk returns as is. */
+	int (*read_pte)(void *opaque, uint64_t gpa, uint64_t *val);
+	/* Set Accessed/Dirty: replace the quadword at gpa by new_val if it still holds old
+	 * (atomically if the implementation can), setting *done. EMUL_OK, or any other result,
+	 * which the walk returns. When the quadword changed (*done false) the walk restarts.
+	 * NULL: the walk sets no A/D bit. */
+	int (*cmpxchg_pte)(void *opaque, uint64_t gpa, uint64_t old, uint64_t new_val, bool *done);
+};
+
+/* Translate la for access (EMUL_ACC_*) through the guest's paging as described by *pg:
+ * EMUL_OK with *gpa, after setting the A bits of the entries used and the D bit of the leaf on a
+ * write; EMUL_FAULT with the #PF in *fault (error code and CR2 = la), no bit set; or a failed
+ * op's result. With CR0.PG = 0 the physical address is la & 0xffffffff. */
+int emul_paging_translate(const struct emul_paging *pg, uint64_t la, unsigned int access,
+			  uint64_t *gpa, struct emul_fault *fault);
+
 #endif

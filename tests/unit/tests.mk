@@ -35,3 +35,6 @@ test_boot_SRCS := tests/unit/test_boot.c boot/boot.c boot/multiboot2/mb2_parse.c
 
 UNIT_TESTS += test_vmx_names
 test_vmx_names_SRCS := tests/unit/test_vmx_names.c arch/x86/vmx/vmx_names.c
+
+UNIT_TESTS += test_emulate_paging
+test_emulate_paging_SRCS := tests/unit/test_emulate_paging.c emulate/paging.c
