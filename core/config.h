@@ -84,6 +84,7 @@ struct config_diag {
 	char msg[160];
 };
 
+/* The diag and the strings it points to are valid only during the call. */
 typedef void (*config_report_fn)(void *ctx, const struct config_diag *d);
 
 void config_defaults(struct plinth_config *cfg);

@@ -31,7 +31,7 @@ static uint8_t bsp_ist_stacks[IST_COUNT + 1][IST_STACK_BYTES] __aligned(16);
 
 /* Command-line problems are found before the console exists (console= is one of them). */
 #define EARLY_DIAGS 8
-static struct config_diag early_diags[EARLY_DIAGS];
+static char early_diags[EARLY_DIAGS][256];
 static unsigned int nearly_diags;
 
 static __noreturn void plinth_halt(void)
@@ -52,8 +52,9 @@ static void report_diag(void *ctx, const struct config_diag *d)
 
 static void defer_diag(void *ctx, const struct config_diag *d)
 {
+	/* A diag's strings live only as long as the parser: keep the formatted line. */
 	if (nearly_diags < EARLY_DIAGS)
-		early_diags[nearly_diags++] = *d;
+		config_diag_format(d, early_diags[nearly_diags++], sizeof(early_diags[0]));
 }
 
 static void bsp_cpu_init(void)
@@ -165,7 +166,7 @@ void plinth_entry(uint32_t loader, uint64_t info_hpa, uint32_t mb2_magic, uint64
 	log_set_level(config.loglevel);
 	plinth_banner();
 	for (unsigned int i = 0; i < nearly_diags; i++)
-		report_diag(NULL, &early_diags[i]);
+		pr_err("error: %s\n", early_diags[i]);
 	if (boot_err) {
 		pr_err("plinth: %s\n", err);
 		plinth_halt();
@@ -198,9 +199,11 @@ void plinth_entry(uint32_t loader, uint64_t info_hpa, uint32_t mb2_magic, uint64
 		plinth_banner();
 	}
 	log_set_level(config.loglevel);
+	errors += nearly_diags; /* the command line's, as plinth.efi counts them too */
 	if (errors) {
-		pr_err("plinth: %s has %d error%s; not starting any guest\n", CONFIG_FILE_NAME,
-		       errors, errors == 1 ? "" : "s");
+		pr_err("plinth: %d configuration error%s (%s and command line); not starting any "
+		       "guest\n",
+		       errors, errors == 1 ? "" : "s", CONFIG_FILE_NAME);
 		plinth_halt();
 	}
 	pr_info("config: %u guest%s configured\n", config.nguests, config.nguests == 1 ? "" : "s");

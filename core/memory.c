@@ -150,9 +150,20 @@ void memory_init_late(void)
 	kheap_set(&kernel_heap);
 }
 
+/* Reserved ranges (device MMIO, possibly far up) do not count: a firmware map that lists one
+ * at 2^46 must not make plinth build page tables for 64 TiB. Devices are mapped when used. */
 uint64_t memory_phys_top(void)
 {
-	return mem_map_len ? mem_map[mem_map_len - 1].base + mem_map[mem_map_len - 1].len : 0;
+	uint64_t top = 0;
+
+	for (size_t i = 0; i < mem_map_len; i++) {
+		const struct mem_range *r = &mem_map[i];
+
+		if (r->type == MEM_USABLE || r->type == MEM_ACPI_RECLAIM ||
+		    r->type == MEM_ACPI_NVS || r->type == MEM_PERSISTENT)
+			top = MAX(top, r->base + r->len);
+	}
+	return top;
 }
 
 int page_alloc_aligned(uint64_t npages, uint64_t align_pages, uint64_t *hpa)

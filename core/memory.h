@@ -14,7 +14,7 @@ int memory_init(const struct boot_info *bi);
 /* After paging_init: the allocator's bitmap moves to the full direct map; the heap starts. */
 void memory_init_late(void);
 
-/* Highest physical address the map mentions (any type). */
+/* End of the highest RAM-like range (usable, ACPI, persistent); reserved ranges excluded. */
 uint64_t memory_phys_top(void);
 
 /* Zeroed pages. 0, or -ENOMEM. */

@@ -254,7 +254,31 @@ const char *emul_result_name(int result);
 #define EMUL_PFERR_W	(1u << 1) /* the access was a write */
 #define EMUL_PFERR_U	(1u << 2) /* a user-mode access (CPL 3, not implicit) */
 #define EMUL_PFERR_RSVD (1u << 3) /* a reserved bit was set in a paging-structure entry */
-#define EMUL_PFERR_I	(1u << 4) /* an instruction fetch (with SMEP or PAE/4-level and NXE) */
+#define EMUL_PFERR_I \
+	(1u          \
+	 << 4) /* The control-register, EFER, RFLAGS and paging-entry bits the walk reads (SDM vol. 3A 2.5,
+ * 4.x), for callers filling struct emul_paging and for tests building page tables. */
+#define EMUL_CR0_PE    (1ull << 0)
+#define EMUL_CR0_WP    (1ull << 16)
+#define EMUL_CR0_PG    (1ull << 31)
+#define EMUL_CR4_PSE   (1ull << 4)
+#define EMUL_CR4_PAE   (1ull << 5)
+#define EMUL_CR4_LA57  (1ull << 12)
+#define EMUL_CR4_SMEP  (1ull << 20)
+#define EMUL_CR4_SMAP  (1ull << 21)
+#define EMUL_EFER_LME  (1ull << 8)
+#define EMUL_EFER_LMA  (1ull << 10)
+#define EMUL_EFER_NXE  (1ull << 11)
+#define EMUL_RFLAGS_AC (1ull << 18)
+#define EMUL_PTE_P     (1ull << 0)
+#define EMUL_PTE_RW    (1ull << 1)
+#define EMUL_PTE_US    (1ull << 2)
+#define EMUL_PTE_A     (1ull << 5)
+#define EMUL_PTE_D     (1ull << 6)
+#define EMUL_PTE_PS    (1ull << 7)
+#define EMUL_PTE_XD    (1ull << 63)
+
+/* an instruction fetch (with SMEP or PAE/4-level and NXE) */
 
 struct emul_paging {
 	uint64_t cr0, cr3, cr4, efer;

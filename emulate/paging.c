@@ -6,25 +6,6 @@
  */
 #include "emulate/emulate.h"
 
-#define PTE_P  (1ull << 0)
-#define PTE_RW (1ull << 1)
-#define PTE_US (1ull << 2)
-#define PTE_A  (1ull << 5)
-#define PTE_D  (1ull << 6)
-#define PTE_PS (1ull << 7)
-#define PTE_XD (1ull << 63)
-
-#define CR0_WP	  (1ull << 16)
-#define CR0_PG	  (1ull << 31)
-#define CR4_PSE	  (1ull << 4)
-#define CR4_PAE	  (1ull << 5)
-#define CR4_LA57  (1ull << 12)
-#define CR4_SMEP  (1ull << 20)
-#define CR4_SMAP  (1ull << 21)
-#define EFER_LMA  (1ull << 10)
-#define EFER_NXE  (1ull << 11)
-#define RFLAGS_AC (1ull << 18)
-
 #define MAX_LEVELS  5
 #define MAX_RESTART 16
 #define WALK_RETRY  (-1) /* internal: an A/D update lost a race, walk again */
@@ -61,12 +42,12 @@ static int walk(const struct emul_paging *pg, int mode, uint64_t la, unsigned in
 		uint64_t *gpa, struct emul_fault *fault)
 {
 	unsigned int m = pg->maxphyaddr ? pg->maxphyaddr : 52;
-	bool nxe = mode != PM_32 && (pg->efer & EFER_NXE);
+	bool nxe = mode != PM_32 && (pg->efer & EMUL_EFER_NXE);
 	bool user = pg->cpl == 3 && !(access & EMUL_ACC_IMPL);
 	bool write = access & EMUL_ACC_WRITE;
 	bool fetch = access & EMUL_ACC_FETCH;
-	bool smep = pg->cr4 & CR4_SMEP;
-	bool smap = pg->cr4 & CR4_SMAP;
+	bool smep = pg->cr4 & EMUL_CR4_SMEP;
+	bool smap = pg->cr4 & EMUL_CR4_SMAP;
 	uint64_t addr_mask, rsvd_hi, table, pte = 0, rw = 1, us = 1, xd = 0, base, q, new_q;
 	uint64_t vla = mode >= PM_4LEVEL ? la : (la & 0xffffffffull);
 	struct walk_entry e[MAX_LEVELS];
@@ -111,7 +92,7 @@ static int walk(const struct emul_paging *pg, int mode, uint64_t la, unsigned in
 		break;
 	}
 	if (mode != PM_32 && !nxe)
-		rsvd_hi |= PTE_XD;
+		rsvd_hi |= EMUL_PTE_XD;
 
 	for (level = levels;; level--) {
 		uint64_t eaddr, rsvd;
@@ -127,7 +108,7 @@ static int walk(const struct emul_paging *pg, int mode, uint64_t la, unsigned in
 				if (r != EMUL_OK)
 					return r;
 			}
-			if (!(pte & PTE_P))
+			if (!(pte & EMUL_PTE_P))
 				return page_fault(fault, la, ec);
 			if (pte & (bit_range(2, 1) | bit_range(8, 5) | bit_range(63, m)))
 				return page_fault(fault, la, ec | EMUL_PFERR_P | EMUL_PFERR_RSVD);
@@ -145,17 +126,18 @@ static int walk(const struct emul_paging *pg, int mode, uint64_t la, unsigned in
 		pte = esize == 4 ? (q >> e[n].shift) & 0xffffffffull : q;
 		n++;
 
-		if (!(pte & PTE_P))
+		if (!(pte & EMUL_PTE_P))
 			return page_fault(fault, la, ec);
-		large = (pte & PTE_PS) && ((level == 2 && (mode != PM_32 || (pg->cr4 & CR4_PSE))) ||
-					   (level == 3 && mode >= PM_4LEVEL));
+		large = (pte & EMUL_PTE_PS) &&
+			((level == 2 && (mode != PM_32 || (pg->cr4 & EMUL_CR4_PSE))) ||
+			 (level == 3 && mode >= PM_4LEVEL));
 		if (mode == PM_32) {
 			/* 4-MByte page: bits 20:13 are physical-address bits 39:32 (PSE-36). */
 			rsvd = large ? (1ull << 21) | (m < 40 ? bit_range(20, 13 + m - 32) : 0) : 0;
 		} else {
 			rsvd = rsvd_hi;
 			if (level >= 4)
-				rsvd |= PTE_PS;
+				rsvd |= EMUL_PTE_PS;
 			if (large)
 				rsvd |= bit_range(shift - 1, 13);
 		}
@@ -181,18 +163,18 @@ static int walk(const struct emul_paging *pg, int mode, uint64_t la, unsigned in
 		if (xd || (us && smep))
 			return page_fault(fault, la, ec | EMUL_PFERR_P);
 	} else {
-		if (us && smap && ((access & EMUL_ACC_IMPL) || !(pg->rflags & RFLAGS_AC)))
+		if (us && smap && ((access & EMUL_ACC_IMPL) || !(pg->rflags & EMUL_RFLAGS_AC)))
 			return page_fault(fault, la, ec | EMUL_PFERR_P);
-		if (write && !rw && (pg->cr0 & CR0_WP))
+		if (write && !rw && (pg->cr0 & EMUL_CR0_WP))
 			return page_fault(fault, la, ec | EMUL_PFERR_P);
 	}
 
 	/* Accessed on every entry used, Dirty on the leaf of a write (SDM 4.8). */
 	if (pg->cmpxchg_pte) {
 		for (i = 0; i < n; i++) {
-			new_q = e[i].q | (PTE_A << e[i].shift);
+			new_q = e[i].q | (EMUL_PTE_A << e[i].shift);
 			if (write && i == n - 1)
-				new_q |= PTE_D << e[i].shift;
+				new_q |= EMUL_PTE_D << e[i].shift;
 			if (new_q == e[i].q)
 				continue;
 			r = pg->cmpxchg_pte(pg->opaque, e[i].qaddr, e[i].q, new_q, &done);
@@ -216,16 +198,16 @@ int emul_paging_translate(const struct emul_paging *pg, uint64_t la, unsigned in
 {
 	int mode, r, tries;
 
-	if (!(pg->cr0 & CR0_PG)) {
+	if (!(pg->cr0 & EMUL_CR0_PG)) {
 		*gpa = la & 0xffffffffull;
 		return EMUL_OK;
 	}
-	if (!(pg->cr4 & CR4_PAE))
+	if (!(pg->cr4 & EMUL_CR4_PAE))
 		mode = PM_32;
-	else if (!(pg->efer & EFER_LMA))
+	else if (!(pg->efer & EMUL_EFER_LMA))
 		mode = PM_PAE;
 	else
-		mode = (pg->cr4 & CR4_LA57) ? PM_5LEVEL : PM_4LEVEL;
+		mode = (pg->cr4 & EMUL_CR4_LA57) ? PM_5LEVEL : PM_4LEVEL;
 
 	for (tries = 0; tries < MAX_RESTART; tries++) {
 		r = walk(pg, mode, la, access, gpa, fault);

@@ -114,26 +114,28 @@ def netns_prefix():
     return []
 
 
+def make_media(sc, workdir, name, tool, args):
+    """The shipped build/NAME, or one made by tools/TOOL for this scenario (args[0] names the
+    build product it packs)."""
+    out = os.path.join(workdir, name)
+    if sc.use_shipped_image:
+        shutil.copy(os.path.join(BUILD, name), out)
+    else:
+        subprocess.run([os.path.join(ROOT, 'tools', tool), out, os.path.join(BUILD, args[0])] + args[1:],
+                       check=True)
+    return out
+
+
 def build_artifacts(sc, workdir):
     """Makes the disk or ISO the scenario boots; returns the command line to run."""
     cfg = sc.config_path(workdir)
     files = [f'{src}={dst}' for src, dst in sc.files]
     if sc.machine in ('bochs-bios', 'bochs-ovmf-iso'):
-        iso = os.path.join(workdir, 'plinth.iso')
-        if sc.use_shipped_image:
-            shutil.copy(os.path.join(BUILD, 'plinth.iso'), iso)
-        else:
-            subprocess.run([os.path.join(ROOT, 'tools', 'mkiso'), iso, os.path.join(BUILD, 'plinth.elf'),
-                            cfg or '', sc.cmdline] + files, check=True)
+        iso = make_media(sc, workdir, 'plinth.iso', 'mkiso', ['plinth.elf', cfg or '', sc.cmdline] + files)
         rom = '/usr/share/bochs/BIOS-bochs-latest' if sc.machine == 'bochs-bios' else '/usr/share/ovmf/OVMF.fd'
         disk, boot = ('cdrom', iso, 'status=inserted'), 'cdrom'
     elif sc.machine in ('bochs-ovmf', 'qemu-ovmf'):
-        img = os.path.join(workdir, 'plinth-usb.img')
-        if sc.use_shipped_image:
-            shutil.copy(os.path.join(BUILD, 'plinth-usb.img'), img)
-        else:
-            subprocess.run([os.path.join(ROOT, 'tools', 'mkusb'), img, os.path.join(BUILD, 'plinth.efi'),
-                            cfg or ''] + files, check=True)
+        img = make_media(sc, workdir, 'plinth-usb.img', 'mkusb', ['plinth.efi', cfg or ''] + files)
         if sc.machine == 'qemu-ovmf':
             # The ESP's files plus a startup.nsh: the UEFI shell runs it only if plinth.efi
             # returned to the firmware, which is what these scenarios prove.

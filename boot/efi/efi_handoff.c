@@ -76,6 +76,8 @@ static void collect_rsdp(struct boot_info *bi)
 		EFI_CONFIGURATION_TABLE *t = &ST->ConfigurationTable[i];
 		const uint8_t *p = t->VendorTable;
 
+		if (!p)
+			continue;
 		if (!CompareGuid(&t->VendorGuid, &acpi20) && p[15] >= 2 && rsdp_valid(p, 36)) {
 			found = p;
 			len = 36;

@@ -84,7 +84,7 @@ SCENARIOS = [
                      r"error: plinth\.cfg:7: \[guest first\] key 'colour': unknown key",
                      r"error: plinth\.cfg:11: \[guest second\] key 'image': file 'missing\.bin' "
                      r"not found among the boot modules",
-                     r'plinth: plinth\.cfg has 2 errors; not starting any guest', r'plinth: halted\.'],
+                     r'plinth: 2 configuration errors \(plinth\.cfg and command line\); not starting any guest', r'plinth: halted\.'],
              absent=[r'VMX: ready']),
     Scenario('qemu-ovmf-config-errors', 'qemu-ovmf', config='tests/boot/configs/errors.cfg',
              files=[('tests/boot/configs/errors.cfg', 'present.bin')], timeout=90,
@@ -102,6 +102,12 @@ SCENARIOS = [
                      r'RAX [0-9a-f]{16}  RBX', r'R13 [0-9a-f]{16}  R14 [0-9a-f]{16}  R15',
                      r'call stack:( 0xffffffff80[0-9a-f]{6}){4,}',
                      r'\*\*\* plinth: CPU 0 stopped\.'],
+             absent=[r'VMX: ready']),
+    Scenario('bochs-grub-cmdline-errors', 'bochs-bios', cmdline='bogus=1 loglevel=chatty',
+             expect=[BANNER, r"^error: command line: option 'bogus': unknown option \(expected one of ",
+                     r"^error: command line: option 'loglevel': invalid log level 'chatty'",
+                     r'plinth: 2 configuration errors \(plinth\.cfg and command line\); not starting '
+                     r'any guest', r'plinth: halted\.'],
              absent=[r'VMX: ready']),
     Scenario('bochs-console-com2-debug', 'bochs-bios', cmdline='console=com2,115200 loglevel=debug',
              serial_port=2,

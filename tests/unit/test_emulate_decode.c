@@ -24,16 +24,7 @@
 
 #include "tests/unit/emulate_zydis.h"
 
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
+#include "tests/unit/test_rng.h"
 
 static const char *mode_name(enum emul_mode m)
 {

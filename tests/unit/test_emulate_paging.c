@@ -17,28 +17,16 @@
 #define PG	 4096ull
 #define MEM_SIZE (64 * PG)
 
-#define P  (1ull << 0)
-#define RW (1ull << 1)
-#define US (1ull << 2)
-#define A  (1ull << 5)
-#define D  (1ull << 6)
-#define PS (1ull << 7)
-#define XD (1ull << 63)
-
-#define CR0_PE	  (1ull << 0)
-#define CR0_WP	  (1ull << 16)
-#define CR0_PG	  (1ull << 31)
-#define CR4_PSE	  (1ull << 4)
-#define CR4_PAE	  (1ull << 5)
-#define CR4_LA57  (1ull << 12)
-#define CR4_SMEP  (1ull << 20)
-#define CR4_SMAP  (1ull << 21)
-#define EFER_LME  (1ull << 8)
-#define EFER_LMA  (1ull << 10)
-#define EFER_NXE  (1ull << 11)
-#define RFLAGS_AC (1ull << 18)
-
 #define ADDR_MASK 0x000ffffffffff000ull
+
+/* Short names for the entry bits, so the tables below read like the SDM's figures. */
+#define P  EMUL_PTE_P
+#define RW EMUL_PTE_RW
+#define US EMUL_PTE_US
+#define A  EMUL_PTE_A
+#define D  EMUL_PTE_D
+#define PS EMUL_PTE_PS
+#define XD EMUL_PTE_XD
 
 static uint8_t mem[MEM_SIZE] __attribute__((aligned(4096)));
 static uint64_t next_table;
@@ -130,9 +118,9 @@ static void reset(void)
 static uint64_t setup_long(unsigned int levels)
 {
 	reset();
-	pg.cr0 = CR0_PE | CR0_PG | CR0_WP;
-	pg.cr4 = CR4_PAE | (levels == 5 ? CR4_LA57 : 0);
-	pg.efer = EFER_LME | EFER_LMA | EFER_NXE;
+	pg.cr0 = EMUL_CR0_PE | EMUL_CR0_PG | EMUL_CR0_WP;
+	pg.cr4 = EMUL_CR4_PAE | (levels == 5 ? EMUL_CR4_LA57 : 0);
+	pg.efer = EMUL_EFER_LME | EMUL_EFER_LMA | EMUL_EFER_NXE;
 	pg.cr3 = alloc_table();
 	return pg.cr3;
 }
@@ -220,7 +208,7 @@ static void test_paging_disabled(void **state)
 {
 	(void)state;
 	reset();
-	pg.cr0 = CR0_PE;
+	pg.cr0 = EMUL_CR0_PE;
 	expect_ok(0x12345678, EMUL_ACC_WRITE, 0x12345678);
 	expect_ok(0x1ffffffffull, EMUL_ACC_READ, 0xffffffffull);
 	assert_int_equal(cmpxchg_calls, 0);
@@ -291,9 +279,9 @@ static void test_4level_not_present(void **state)
 	pg.cpl = 3;
 	expect_pf(la + PG, EMUL_ACC_IMPL | EMUL_ACC_WRITE, PF_W);
 	/* Without NXE and SMEP, I/D stays clear. */
-	pg.efer &= ~EFER_NXE;
+	pg.efer &= ~EMUL_EFER_NXE;
 	expect_pf(la + PG, EMUL_ACC_FETCH, PF_U);
-	pg.cr4 |= CR4_SMEP;
+	pg.cr4 |= EMUL_CR4_SMEP;
 	expect_pf(la + PG, EMUL_ACC_FETCH, PF_I | PF_U);
 }
 
@@ -321,9 +309,9 @@ static void test_4level_permissions(void **state)
 	expect_ok(ro + 8, EMUL_ACC_READ, 0x11008);
 	expect_pf(ro, EMUL_ACC_WRITE, PF_P | PF_W | PF_U);
 	expect_pf(mid_ro, EMUL_ACC_WRITE, PF_P | PF_W | PF_U);
-	pg.cr0 &= ~CR0_WP; /* WP does not matter to user mode */
+	pg.cr0 &= ~EMUL_CR0_WP; /* WP does not matter to user mode */
 	expect_pf(ro, EMUL_ACC_WRITE, PF_P | PF_W | PF_U);
-	pg.cr0 |= CR0_WP;
+	pg.cr0 |= EMUL_CR0_WP;
 	expect_ok(user, EMUL_ACC_WRITE, 0x12000);
 	expect_ok(user, EMUL_ACC_FETCH, 0x12000);
 	expect_pf(nx, EMUL_ACC_FETCH, PF_P | PF_U | PF_I);
@@ -339,31 +327,31 @@ static void test_4level_permissions(void **state)
 	expect_ok(user, EMUL_ACC_WRITE, 0x12000);
 	expect_pf(ro, EMUL_ACC_WRITE, PF_P | PF_W);
 	expect_pf(mid_ro, EMUL_ACC_WRITE, PF_P | PF_W);
-	pg.cr0 &= ~CR0_WP;
+	pg.cr0 &= ~EMUL_CR0_WP;
 	expect_ok(ro, EMUL_ACC_WRITE, 0x11000);
 	expect_ok(mid_ro, EMUL_ACC_WRITE, 0x13000);
-	pg.cr0 |= CR0_WP;
+	pg.cr0 |= EMUL_CR0_WP;
 	expect_pf(nx, EMUL_ACC_FETCH, PF_P | PF_I);
 	expect_pf(mid_nx, EMUL_ACC_FETCH, PF_P | PF_I);
 
 	/* SMEP: no supervisor fetch from a user page; U/S must be set at every level. */
 	expect_ok(user, EMUL_ACC_FETCH, 0x12000);
-	pg.cr4 |= CR4_SMEP;
+	pg.cr4 |= EMUL_CR4_SMEP;
 	expect_pf(user, EMUL_ACC_FETCH, PF_P | PF_I);
 	expect_ok(mid_sup, EMUL_ACC_FETCH, 0x16000);
 	expect_ok(user, EMUL_ACC_READ, 0x12000);
 	pg.cpl = 3;
 	expect_ok(user, EMUL_ACC_FETCH, 0x12000);
 	pg.cpl = 0;
-	pg.cr4 &= ~CR4_SMEP;
+	pg.cr4 &= ~EMUL_CR4_SMEP;
 
 	/* SMAP: supervisor data accesses to user pages unless AC (explicit accesses only). */
-	pg.cr4 |= CR4_SMAP;
+	pg.cr4 |= EMUL_CR4_SMAP;
 	expect_pf(user, EMUL_ACC_READ, PF_P);
 	expect_pf(user, EMUL_ACC_WRITE, PF_P | PF_W);
 	expect_ok(user, EMUL_ACC_FETCH, 0x12000); /* SMAP is not about fetches */
 	expect_ok(mid_sup, EMUL_ACC_READ, 0x16000);
-	pg.rflags = RFLAGS_AC;
+	pg.rflags = EMUL_RFLAGS_AC;
 	expect_ok(user, EMUL_ACC_READ, 0x12000);
 	expect_ok(user, EMUL_ACC_WRITE, 0x12000);
 	expect_pf(ro, EMUL_ACC_WRITE, PF_P | PF_W); /* AC does not override R/W */
@@ -433,12 +421,12 @@ static void test_4level_reserved_bits(void **state)
 		expect_ok(la, EMUL_ACC_READ, 0x20000);
 		/* XD is reserved without NXE. */
 		set64(ent[i], save | XD);
-		pg.efer &= ~EFER_NXE;
+		pg.efer &= ~EMUL_EFER_NXE;
 		expect_pf(la, EMUL_ACC_READ, PF_P | PF_RSVD);
 		pg.cpl = 3;
 		expect_pf(la, EMUL_ACC_FETCH, PF_P | PF_RSVD | PF_U);
 		pg.cpl = 0;
-		pg.efer |= EFER_NXE;
+		pg.efer |= EMUL_EFER_NXE;
 		set64(ent[i], save);
 	}
 	/* PS is reserved in the PML4E. */
@@ -477,9 +465,9 @@ static void test_5level(void **state)
 	/* A different PML5 index is not mapped. */
 	expect_pf(la ^ (1ull << 50), EMUL_ACC_READ, 0);
 	/* Without LA57 the same tables are walked from the PML5 as if it were a PML4. */
-	pg.cr4 &= ~CR4_LA57;
+	pg.cr4 &= ~EMUL_CR4_LA57;
 	expect_pf(la, EMUL_ACC_READ, 0);
-	pg.cr4 |= CR4_LA57;
+	pg.cr4 |= EMUL_CR4_LA57;
 	/* PS is reserved in the PML5E; U/S in the PML5E counts. */
 	set64(ent[0], get64(ent[0]) | PS);
 	expect_pf(la, EMUL_ACC_READ, PF_P | PF_RSVD);
@@ -495,9 +483,9 @@ static void test_5level(void **state)
 static void setup_pae(void)
 {
 	reset();
-	pg.cr0 = CR0_PE | CR0_PG | CR0_WP;
-	pg.cr4 = CR4_PAE;
-	pg.efer = EFER_NXE;
+	pg.cr0 = EMUL_CR0_PE | EMUL_CR0_PG | EMUL_CR0_WP;
+	pg.cr4 = EMUL_CR4_PAE;
+	pg.efer = EMUL_EFER_NXE;
 	pg.cr3 = alloc_table() | 0x18; /* PWT/PCD ignored */
 }
 
@@ -521,10 +509,10 @@ static void test_pae(void **state)
 	/* NX. */
 	set64(leaf, get64(leaf) | XD);
 	expect_pf(la, EMUL_ACC_FETCH, PF_P | PF_I);
-	pg.efer &= ~EFER_NXE;
+	pg.efer &= ~EMUL_EFER_NXE;
 	expect_pf(la, EMUL_ACC_READ, PF_P | PF_RSVD);
 	expect_pf(la, EMUL_ACC_FETCH, PF_P | PF_RSVD); /* no I/D without NXE or SMEP */
-	pg.efer |= EFER_NXE;
+	pg.efer |= EMUL_EFER_NXE;
 	set64(leaf, get64(leaf) & ~XD);
 	/* Bits 62:M are reserved in PAE entries (unlike 4-level). */
 	set64(leaf, get64(leaf) | (1ull << 60));
@@ -578,8 +566,8 @@ static void test_32bit(void **state)
 
 	(void)state;
 	reset();
-	pg.cr0 = CR0_PE | CR0_PG | CR0_WP;
-	pg.efer = EFER_NXE; /* no effect without PAE */
+	pg.cr0 = EMUL_CR0_PE | EMUL_CR0_PG | EMUL_CR0_WP;
+	pg.efer = EMUL_EFER_NXE; /* no effect without PAE */
 	pd = alloc_table();
 	pt = alloc_table();
 	pg.cr3 = pd;
@@ -598,15 +586,15 @@ static void test_32bit(void **state)
 	expect_ok(la, EMUL_ACC_FETCH, 0x80005abcull);
 	expect_pf(la, EMUL_ACC_WRITE, PF_P | PF_W | PF_U);
 	expect_pf(la + 0x1000, EMUL_ACC_FETCH, PF_U); /* no I/D without SMEP */
-	pg.cr4 |= CR4_SMEP;
+	pg.cr4 |= EMUL_CR4_SMEP;
 	expect_pf(la + 0x1000, EMUL_ACC_FETCH, PF_U | PF_I);
 	pg.cpl = 0;
 	expect_pf(la, EMUL_ACC_FETCH, PF_P | PF_I);
-	pg.cr4 &= ~CR4_SMEP;
+	pg.cr4 &= ~EMUL_CR4_SMEP;
 
 	/* 4M page: with CR4.PSE, PDE.PS; bits 20:13 are address bits 39:32 (PSE-36). */
 	map32(pd, la4m, 0x00400000u | P | RW | PS | (0x12u << 13), 0, 0);
-	pg.cr4 |= CR4_PSE;
+	pg.cr4 |= EMUL_CR4_PSE;
 	expect_ok(la4m + 0x3fffff, EMUL_ACC_WRITE, 0x12007fffffull);
 	assert_int_equal(get32(pd + (la4m >> 22) * 4),
 			 0x00400000u | P | RW | PS | (0x12u << 13) | A | D);
@@ -619,7 +607,7 @@ static void test_32bit(void **state)
 	pg.maxphyaddr = 37;
 	expect_ok(la4m, EMUL_ACC_READ, 0x1200400000ull);
 	/* Without CR4.PSE the PS bit is ignored: the PDE points to a page table. */
-	pg.cr4 &= ~CR4_PSE;
+	pg.cr4 &= ~EMUL_CR4_PSE;
 	assert_int_equal(tr(la4m, EMUL_ACC_READ, &gpa), EMUL_ERROR);
 	(void)gpa;
 }
@@ -631,16 +619,16 @@ static void test_smap_32bit_and_wp(void **state)
 
 	(void)state;
 	reset();
-	pg.cr0 = CR0_PE | CR0_PG;
-	pg.cr4 = CR4_SMAP;
+	pg.cr0 = EMUL_CR0_PE | EMUL_CR0_PG;
+	pg.cr4 = EMUL_CR4_SMAP;
 	pd = alloc_table();
 	pt = alloc_table();
 	pg.cr3 = pd;
 	map32(pd, la, (uint32_t)pt | P | US, pt, 0x9000 | P | RW | US); /* R/W clear in the PDE */
 	expect_pf(la, EMUL_ACC_WRITE, PF_P | PF_W);
-	pg.rflags = RFLAGS_AC;
+	pg.rflags = EMUL_RFLAGS_AC;
 	expect_ok(la, EMUL_ACC_WRITE, 0x9000); /* WP = 0 */
-	pg.cr0 |= CR0_WP;
+	pg.cr0 |= EMUL_CR0_WP;
 	expect_pf(la, EMUL_ACC_WRITE, PF_P | PF_W);
 	expect_ok(la, EMUL_ACC_READ, 0x9000);
 }
