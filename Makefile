@@ -109,7 +109,7 @@ $(BUILD)/plinth-usb.img: $(BUILD)/plinth.efi tools/mkusb config/plinth.cfg $(GUE
 UNIT_CFLAGS := -std=gnu11 $(WARN) -Wno-missing-prototypes -g -O1 -I. -DPLINTH_HOSTED \
 	       -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS :=
-include tests/unit/tests.mk
+include $(sort $(wildcard tests/unit/*.mk))
 # Host binaries are built in one step from their sources; any header change rebuilds them all.
 ALL_HEADERS := $(shell find . -name '*.h' -not -path './build/*')
 define unit_rule
@@ -127,7 +127,7 @@ unit: $(UNIT_BINS)
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -I. -DPLINTH_HOSTED -DPLINTH_FUZZ \
 	       -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZERS :=
-include tests/fuzz/fuzz.mk
+include $(sort $(wildcard tests/fuzz/*.mk))
 define fuzz_rule
 $(BUILD)/fuzz/$(1): $$($(1)_SRCS) $$(ALL_HEADERS)
 	@mkdir -p $$(dir $$@)

@@ -1,4 +1,4 @@
-# Host unit tests: one binary per tested file. Add a test by naming it in UNIT_TESTS and listing
+# Host unit tests (every tests/unit/*.mk is read): one binary per tested file. Add a test by naming it in UNIT_TESTS and listing
 # its sources in <name>_SRCS (the test file first). Built with ASan and UBSan against cmocka.
 
 UNIT_TESTS += test_printf
