@@ -26,7 +26,7 @@ KCFLAGS	:= -std=gnu11 $(WARN) -O2 -g -I. -ffreestanding -fno-stack-protector -fn
 KASFLAGS := -f elf64 -g -F dwarf -I. -I$(BUILD)/gen/
 
 # Sources of the core image (everything but the EFI front door and guests).
-CORE_C	 := $(sort $(wildcard boot/*.c boot/multiboot2/*.c arch/x86/*.c arch/x86/vmx/*.c core/*.c drivers/*.c drivers/vdev/*.c))
+CORE_C	 := $(sort $(wildcard boot/*.c boot/multiboot2/*.c arch/x86/*.c arch/x86/vmx/*.c core/*.c drivers/*.c drivers/vdev/*.c emulate/*.c))
 CORE_ASM := $(sort $(wildcard boot/multiboot2/*.asm arch/x86/*.asm arch/x86/vmx/*.asm))
 CORE_OBJ := $(CORE_C:%.c=$(BUILD)/core/%.o) $(CORE_ASM:%.asm=$(BUILD)/core/%.asm.o)
 

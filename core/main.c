@@ -5,6 +5,8 @@
 #include "arch/x86/layout.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/tsc.h"
+#include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_caps.h"
 #include "arch/x86/vmx/vmxon.h"
 #include "boot/boot.h"
@@ -18,6 +20,7 @@
 #include "core/selftest.h"
 #include "core/string.h"
 #include "core/version.h"
+#include "core/vm.h"
 
 void plinth_entry(uint32_t loader, uint64_t info_hpa, uint32_t mb2_magic, uint64_t tsc_at_entry,
 		  uint64_t image_hpa);
@@ -143,10 +146,74 @@ static void vmx_bring_up(uint64_t tsc_at_entry)
 	}
 	if (vmx_enable_this_cpu(&raw, &caps))
 		plinth_halt();
+	if (vmx_host_init(&raw, &caps))
+		plinth_halt();
 	ticks = rdtsc() - tsc_at_entry;
 	pr_info("VMX: ready (%llu TSC ticks since the core's first instruction, %llu of them "
 		"writing to the console)\n",
 		(unsigned long long)ticks, (unsigned long long)console_ticks());
+}
+
+static struct loader_module *module_of(const char *path, struct loader_module *out)
+{
+	const struct boot_module *m = boot_find_module(&boot_info, path);
+
+	if (!m)
+		return NULL;
+	out->data = phys_to_virt(m->hpa);
+	out->len = m->len;
+	return out;
+}
+
+/* One guest from start to end. Returns whether it ran. */
+static bool run_guest(const struct guest_config *gc, unsigned int id)
+{
+	static char mod_args[CONFIG_MAX_MODULES][CONFIG_PATH_LEN + CONFIG_ARGS_LEN + 2];
+	struct loader_module image, mods[CONFIG_MAX_MODULES];
+	struct vm *vm;
+
+	if (!module_of(gc->image, &image)) {
+		pr_err("guest %s: image %s was not loaded; skipping the guest\n", gc->name,
+		       gc->image);
+		return false;
+	}
+	for (unsigned int i = 0; i < gc->nmodules; i++) {
+		const struct guest_module_config *mc = &gc->modules[i];
+
+		if (!module_of(mc->path, &mods[i])) {
+			pr_err("guest %s: module %s was not loaded; skipping the guest\n", gc->name,
+			       mc->path);
+			return false;
+		}
+		ksnprintf(mod_args[i], sizeof(mod_args[i]), "%s%s%s", mc->path,
+			  mc->args[0] ? " " : "", mc->args);
+		mods[i].args = mod_args[i];
+	}
+	if (vm_create(gc, id, &image, mods, gc->nmodules, &vm))
+		return false;
+	pr_info("guest %s: starting\n", gc->name);
+	vm_run(vm);
+	vm_destroy(vm);
+	return true;
+}
+
+/* The guests run one after another on the boot CPU; a guest that fails or is stopped does
+ * not keep the next from running. */
+static void run_guests(void)
+{
+	unsigned int ran = 0;
+
+	pr_info("tsc: %llu kHz (measured against the PIT)\n", (unsigned long long)tsc_calibrate());
+	if (!config.nguests) {
+		pr_info("plinth: no guests configured; add a [guest NAME] section to %s "
+			"(docs/config.md)\n",
+			CONFIG_FILE_NAME);
+		return;
+	}
+	for (unsigned int i = 0; i < config.nguests; i++)
+		ran += run_guest(&config.guests[i], i + 1);
+	pr_info("plinth: %u of %u guest%s ran; all have ended\n", ran, config.nguests,
+		config.nguests == 1 ? "" : "s");
 }
 
 void plinth_entry(uint32_t loader, uint64_t info_hpa, uint32_t mb2_magic, uint64_t tsc_at_entry,
@@ -210,6 +277,6 @@ void plinth_entry(uint32_t loader, uint64_t info_hpa, uint32_t mb2_magic, uint64
 	selftest_run(config.selftest);
 
 	vmx_bring_up(tsc_at_entry);
-	pr_info("plinth: nothing to run yet (guests come with VMCS support)\n");
+	run_guests();
 	plinth_halt();
 }

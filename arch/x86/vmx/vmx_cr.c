@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Control registers and EFER. plinth owns the CR0 bits that decide paging mode and caching
+ * (PG, CD, NW, NE, ET) and every CR4 bit but the few a guest toggles at run time, so that paging
+ * mode changes (EFER.LMA and the IA-32e mode entry control), features hidden by CPUID and the
+ * VMX-required bits are all under its control. Writes are checked as the SDM says the CPU
+ * checks them (vol. 3 2.5, vol. 2 MOV to CR) and refused with #GP.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/vmx/vmcs_fields.h"
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_controls.h"
+#include "arch/x86/vmx/vmx_exit.h"
+#include "arch/x86/vmx/vmx_insn.h"
+#include "core/compiler.h"
+#include "core/errno.h"
+#include "core/vm.h"
+
+#define X86_CR0_EM BIT(2)
+#define X86_CR0_TS BIT(3)
+#define X86_CR4_VME	   BIT(0)
+#define X86_CR4_PVI	   BIT(1)
+#define X86_CR4_TSD	   BIT(2)
+#define X86_CR4_DE	   BIT(3)
+#define X86_CR4_PSE	   BIT(4)
+#define X86_CR4_MCE	   BIT(6)
+#define X86_CR4_PCE	   BIT(8)
+#define X86_CR4_UMIP	   BIT(11)
+#define X86_CR4_SMEP	   BIT(20)
+#define X86_CR4_SMAP	   BIT(21)
+
+/* CR access exit qualification (SDM table 28-3) */
+#define CR_QUAL_CR(q)	     ((q)&0xf)
+#define CR_QUAL_TYPE(q)	     (((q) >> 4) & 3)
+#define CR_QUAL_GPR(q)	     (((q) >> 8) & 0xf)
+#define CR_QUAL_LMSW_SRC(q)  (((q) >> 16) & 0xffff)
+#define CR_TYPE_MOV_TO	     0
+#define CR_TYPE_MOV_FROM     1
+#define CR_TYPE_CLTS	     2
+#define CR_TYPE_LMSW	     3
+
+#define CR0_HOST_OWNED (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW | X86_CR0_NE | X86_CR0_ET)
+/* Guest-owned CR4 bits: ones a kernel flips at run time (PGE for global TLB flushes) and that
+ * need no checking beyond what the CPU does. */
+#define CR4_GUEST_OWNED                                                                     \
+	(X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT | X86_CR4_TSD | \
+	 X86_CR4_DE)
+
+uint64_t vcpu_cr0_host_owned(void)
+{
+	return CR0_HOST_OWNED;
+}
+
+uint64_t vcpu_cr4_host_owned(void)
+{
+	return ~(uint64_t)CR4_GUEST_OWNED;
+}
+
+/* The CR4 bits a guest may set: those whose feature its CPUID shows. */
+static uint64_t cr4_allowed(struct vcpu *vcpu)
+{
+	const struct cpuid_policy *p = &vcpu->vm->cpuid;
+	struct cpuid_vcpu_state st = { 0 };
+	uint32_t l1[4], l7[4];
+	uint64_t ok = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE |
+		      X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR |
+		      X86_CR4_OSXMMEXCPT;
+
+	cpuid_policy_lookup(p, 1, 0, &st, l1);
+	cpuid_policy_lookup(p, 7, 0, &st, l7);
+	if (l1[3] & BIT(7))
+		ok |= X86_CR4_MCE;
+	if (l1[2] & BIT(17))
+		ok |= X86_CR4_PCIDE;
+	if (l1[2] & BIT(26))
+		ok |= X86_CR4_OSXSAVE;
+	if (l7[1] & BIT(0))
+		ok |= X86_CR4_FSGSBASE;
+	if (l7[1] & BIT(7))
+		ok |= X86_CR4_SMEP;
+	if (l7[1] & BIT(20))
+		ok |= X86_CR4_SMAP;
+	if (l7[2] & BIT(2))
+		ok |= X86_CR4_UMIP;
+	if (l7[2] & BIT(16))
+		ok |= X86_CR4_LA57;
+	return ok;
+}
+
+uint32_t vcpu_cpl(struct vcpu *vcpu)
+{
+	struct vcpu_segment ss;
+
+	vcpu_seg_read(vcpu, VCPU_SEG_SS, &ss);
+	return (ss.ar >> SEG_AR_DPL_SHIFT) & 3;
+}
+
+static bool in_64bit_mode(struct vcpu *vcpu)
+{
+	struct vcpu_segment cs;
+
+	if (!(vcpu_reg_read(vcpu, VCPU_REG_EFER) & X86_EFER_LMA))
+		return false;
+	vcpu_seg_read(vcpu, VCPU_SEG_CS, &cs);
+	return cs.ar & SEG_AR_L;
+}
+
+static void set_long_mode(struct vcpu *vcpu, bool on)
+{
+	uint64_t efer = vcpu_reg_read(vcpu, VCPU_REG_EFER);
+	uint64_t entry = vcpu_reg_read(vcpu, VCPU_REG_ENTRY_CTLS);
+
+	if (on) {
+		efer |= X86_EFER_LMA;
+		entry |= ENTRY_IA32E_MODE_GUEST;
+	} else {
+		efer &= ~X86_EFER_LMA;
+		entry &= ~ENTRY_IA32E_MODE_GUEST;
+	}
+	vcpu_reg_write(vcpu, VCPU_REG_EFER, efer);
+	vcpu_reg_write(vcpu, VCPU_REG_ENTRY_CTLS, entry);
+}
+
+void vcpu_set_cr0(struct vcpu *vcpu, uint64_t value)
+{
+	/* The CPU runs with caches on and the VMX-fixed bits set, whatever the guest believes;
+	 * unrestricted guest lets PE and PG follow the guest. */
+	uint64_t fixed0 = vmx_host.raw.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
+	uint64_t real = ((value | fixed0) & ~(X86_CR0_CD | X86_CR0_NW));
+
+	vcpu->cr0_shadow = value;
+	vcpu_reg_write(vcpu, VCPU_REG_CR0, real);
+	vcpu->stats.vmwrites++;
+	vmx_vmwrite(VMCS_CR0_READ_SHADOW, value);
+}
+
+/* 0, or -EINVAL for #GP. */
+static int guest_write_cr0(struct vcpu *vcpu, uint64_t value)
+{
+	uint64_t old = vcpu_guest_cr0(vcpu);
+	uint64_t efer;
+
+	value |= X86_CR0_ET; /* hard-wired to 1 since the i486 */
+	if (value >> 32)
+		return -EINVAL;
+	if ((value & X86_CR0_NW) && !(value & X86_CR0_CD))
+		return -EINVAL;
+	if ((value & X86_CR0_PG) && !(value & X86_CR0_PE))
+		return -EINVAL;
+	efer = vcpu_reg_read(vcpu, VCPU_REG_EFER);
+	if ((value & X86_CR0_PG) && !(old & X86_CR0_PG) && (efer & X86_EFER_LME)) {
+		struct vcpu_segment cs;
+
+		if (!(vcpu_guest_cr4(vcpu) & X86_CR4_PAE))
+			return -EINVAL;
+		vcpu_seg_read(vcpu, VCPU_SEG_CS, &cs);
+		if (cs.ar & SEG_AR_L)
+			return -EINVAL;
+		set_long_mode(vcpu, true);
+	} else if (!(value & X86_CR0_PG) && (old & X86_CR0_PG) && (efer & X86_EFER_LMA)) {
+		if (in_64bit_mode(vcpu))
+			return -EINVAL; /* paging off is allowed only from compatibility mode */
+		set_long_mode(vcpu, false);
+	}
+	vcpu_set_cr0(vcpu, value);
+	return 0;
+}
+
+static void set_cr4(struct vcpu *vcpu, uint64_t value)
+{
+	uint64_t real = (value | vmx_host.raw.cr4_fixed0) & vmx_host.raw.cr4_fixed1;
+
+	vcpu->cr4_shadow = value;
+	vcpu_reg_write(vcpu, VCPU_REG_CR4, real);
+	vcpu->stats.vmwrites++;
+	vmx_vmwrite(VMCS_CR4_READ_SHADOW, value);
+}
+
+static int guest_write_cr4(struct vcpu *vcpu, uint64_t value)
+{
+	uint64_t old = vcpu_guest_cr4(vcpu);
+	bool lma = vcpu_reg_read(vcpu, VCPU_REG_EFER) & X86_EFER_LMA;
+
+	if (value & ~cr4_allowed(vcpu))
+		return -EINVAL;
+	if (lma && !(value & X86_CR4_PAE))
+		return -EINVAL;
+	if (lma && ((value ^ old) & X86_CR4_LA57))
+		return -EINVAL;
+	if ((value & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+	    (!lma || (vcpu_reg_read(vcpu, VCPU_REG_CR3) & 0xfff)))
+		return -EINVAL;
+	set_cr4(vcpu, value);
+	return 0;
+}
+
+int vcpu_write_efer(struct vcpu *vcpu, uint64_t value)
+{
+	uint64_t old = vcpu_reg_read(vcpu, VCPU_REG_EFER);
+	uint64_t allowed = X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE;
+
+	if (value & ~allowed)
+		return -EINVAL;
+	/* LME may not change while paging is on; LMA is read-only (the CPU keeps its value). */
+	if (((value ^ old) & X86_EFER_LME) && (vcpu_guest_cr0(vcpu) & X86_CR0_PG))
+		return -EINVAL;
+	value = (value & ~X86_EFER_LMA) | (old & X86_EFER_LMA);
+	vcpu_reg_write(vcpu, VCPU_REG_EFER, value);
+	return 0;
+}
+
+static int mov_to_cr(struct vcpu *vcpu, unsigned int cr, uint64_t value)
+{
+	if (!in_64bit_mode(vcpu))
+		value = (uint32_t)value;
+	switch (cr) {
+	case 0:
+		return guest_write_cr0(vcpu, value);
+	case 4:
+		return guest_write_cr4(vcpu, value);
+	case 8:
+		if (value > 15)
+			return -EINVAL;
+		vcpu->cr8 = value;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int vmx_exit_cr_access(struct vcpu *vcpu)
+{
+	uint64_t qual = vcpu_reg_read(vcpu, VCPU_REG_EXIT_QUALIFICATION);
+	unsigned int cr = CR_QUAL_CR(qual), gpr = CR_QUAL_GPR(qual);
+	int err = 0;
+
+	switch (CR_QUAL_TYPE(qual)) {
+	case CR_TYPE_MOV_TO:
+		err = mov_to_cr(vcpu, cr, vcpu_gpr_read(vcpu, gpr));
+		break;
+	case CR_TYPE_MOV_FROM:
+		/* Only CR8 reads exit (CR3 reads do not with EPT; CR0/CR4 come from the shadow). */
+		if (cr != 8) {
+			vm_stop(vcpu->vm, "MOV from CR%u exited, which plinth never asks for", cr);
+			return -EIO;
+		}
+		vcpu_gpr_write(vcpu, gpr, vcpu->cr8);
+		break;
+	case CR_TYPE_CLTS:
+		err = guest_write_cr0(vcpu, vcpu_guest_cr0(vcpu) & ~X86_CR0_TS);
+		break;
+	case CR_TYPE_LMSW: {
+		/* LMSW loads PE, MP, EM, TS and cannot clear PE. */
+		uint64_t cr0 = vcpu_guest_cr0(vcpu), src = CR_QUAL_LMSW_SRC(qual);
+
+		cr0 = (cr0 & ~(uint64_t)(X86_CR0_MP | X86_CR0_EM | X86_CR0_TS)) | (src & 0xf);
+		err = guest_write_cr0(vcpu, cr0 | (vcpu_guest_cr0(vcpu) & X86_CR0_PE));
+		break;
+	}
+	}
+	if (err) {
+		vcpu_inject_gp(vcpu, 0);
+		return 0;
+	}
+	vcpu_skip_exit_insn(vcpu);
+	return 0;
+}
+
+void vcpu_set_cr4_initial(struct vcpu *vcpu, uint64_t value)
+{
+	set_cr4(vcpu, value);
+}

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The exit dispatch table and the handlers small enough to sit beside it. Handlers read what
+ * they need through the register cache and nothing else; the ones for instructions whose
+ * length is fixed skip them without reading the exit-instruction length.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/vmx/vmcs_fields.h"
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_controls.h"
+#include "arch/x86/vmx/vmx_exit.h"
+#include "arch/x86/vmx/vmx_names.h"
+#include "core/errno.h"
+#include "core/vm.h"
+#include "guest/include/plinth/hypercall.h"
+
+#define VEC_MC 18
+#define EPT_QUAL_READ	   BIT(0)
+#define EPT_QUAL_WRITE	   BIT(1)
+#define EPT_QUAL_FETCH	   BIT(2)
+#define EPT_QUAL_GLA_VALID BIT(7)
+
+static uint64_t rip(struct vcpu *vcpu)
+{
+	return vcpu_reg_read(vcpu, VCPU_REG_RIP);
+}
+
+static int exit_exception_nmi(struct vcpu *vcpu)
+{
+	uint32_t info = (uint32_t)vcpu_reg_read(vcpu, VCPU_REG_EXIT_INTR_INFO);
+	uint32_t type = (info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT;
+	uint32_t vector = info & INTR_INFO_VECTOR_MASK;
+
+	if (type == INTR_TYPE_NMI)
+		return 0; /* the host's NMI; nothing on this machine sends one yet */
+	if (vector == VEC_MC) {
+		vm_stop(vcpu->vm, "machine check while the guest ran, at RIP 0x%llx",
+			(unsigned long long)rip(vcpu));
+		return -EIO;
+	}
+	vm_stop(vcpu->vm, "exception %u exited although plinth does not intercept it, at RIP 0x%llx",
+		vector, (unsigned long long)rip(vcpu));
+	return -EIO;
+}
+
+static int exit_external_interrupt(struct vcpu *vcpu)
+{
+	/* Acknowledged on exit and counted; plinth uses no interrupts of its own yet. */
+	return 0;
+}
+
+static int exit_triple_fault(struct vcpu *vcpu)
+{
+	vm_stop(vcpu->vm, "triple fault at RIP 0x%llx", (unsigned long long)rip(vcpu));
+	return -EIO;
+}
+
+static int exit_cpuid(struct vcpu *vcpu)
+{
+	uint64_t *r = vcpu->regs;
+	struct cpuid_vcpu_state st = {
+		.apic_id = vcpu->id,
+		.cr4_osxsave = vcpu->cr4_shadow & X86_CR4_OSXSAVE, /* host-owned: no VMREAD */
+		.xcr0 = vcpu->sysregs[SYSREG_XCR0],
+	};
+	uint32_t out[4];
+
+	cpuid_policy_lookup(&vcpu->vm->cpuid, (uint32_t)r[VCPU_REG_RAX],
+			    (uint32_t)r[VCPU_REG_RCX], &st, out);
+	r[VCPU_REG_RAX] = out[0];
+	r[VCPU_REG_RBX] = out[1];
+	r[VCPU_REG_RCX] = out[2];
+	r[VCPU_REG_RDX] = out[3];
+	vcpu_skip_insn(vcpu, 2);
+	return 0;
+}
+
+static int exit_hlt(struct vcpu *vcpu)
+{
+	vm_stop(vcpu->vm,
+		"HLT at RIP 0x%llx with nothing to wake it (plinth has no virtual interrupts yet)",
+		(unsigned long long)rip(vcpu));
+	return -EIO;
+}
+
+static int exit_skip(struct vcpu *vcpu)
+{
+	/* INVD and WBINVD: guest RAM is write-back and no device does DMA, so there is nothing to
+	 * flush; INVD is never allowed to drop the host's dirty lines. */
+	vcpu_skip_exit_insn(vcpu);
+	return 0;
+}
+
+static int exit_inject_ud(struct vcpu *vcpu)
+{
+	/* VMX, SMX, MONITOR/MWAIT: hidden from the guest's CPUID, so #UD as on such a CPU. */
+	vcpu_inject_ud(vcpu);
+	return 0;
+}
+
+static int exit_inject_gp(struct vcpu *vcpu)
+{
+	/* RDPMC: no performance counters are exposed. */
+	vcpu_inject_gp(vcpu, 0);
+	return 0;
+}
+
+static int exit_vmcall(struct vcpu *vcpu)
+{
+	uint64_t *r = vcpu->regs;
+
+	/* Both calls are harmless from any privilege level; calls that act on other VMs check
+	 * the CPL and the VM's control right. */
+	switch ((uint32_t)r[VCPU_REG_RAX]) {
+	case PLINTH_HC_NOP:
+		r[VCPU_REG_RAX] = 0;
+		break;
+	case PLINTH_HC_VCPU_STATS:
+		/* Up to the previous exit: this one has cost one VMREAD (the reason) so far. */
+		r[VCPU_REG_RAX] = 0;
+		r[VCPU_REG_RBX] = vcpu->stats.exits - 1;
+		r[VCPU_REG_RCX] = vcpu->stats.vmreads - 1;
+		r[VCPU_REG_RDX] = vcpu->stats.vmwrites;
+		break;
+	default:
+		r[VCPU_REG_RAX] = (uint64_t)-ENOSYS;
+		break;
+	}
+	vcpu_skip_insn(vcpu, 3);
+	return 0;
+}
+
+static inline void xsetbv(uint32_t index, uint64_t value)
+{
+	__asm__ volatile("xsetbv"
+			 :
+			 : "c"(index), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
+}
+
+static int exit_xsetbv(struct vcpu *vcpu)
+{
+	uint32_t index = (uint32_t)vcpu->regs[VCPU_REG_RCX];
+	uint64_t value = (vcpu->regs[VCPU_REG_RDX] << 32) | (uint32_t)vcpu->regs[VCPU_REG_RAX];
+
+	if (cpuid_policy_check_xsetbv(&vcpu->vm->cpuid, index, value)) {
+		vcpu_inject_gp(vcpu, 0);
+		return 0;
+	}
+	/* The live XCR0 is the guest's while it is loaded: plinth has no extended state. */
+	xsetbv(0, value);
+	vcpu->sysregs[SYSREG_XCR0] = value;
+	vcpu_skip_insn(vcpu, 3);
+	return 0;
+}
+
+static int exit_preemption_timer(struct vcpu *vcpu)
+{
+	/* The timer reloads from the VMCS on every entry: nothing to re-arm. The run loop
+	 * looks at stop requests after every exit. */
+	return 0;
+}
+
+static const char *access_name(uint64_t qual)
+{
+	if (qual & EPT_QUAL_FETCH)
+		return "instruction fetch from";
+	if (qual & EPT_QUAL_WRITE)
+		return "write to";
+	return "read from";
+}
+
+int vmx_exit_ept_violation(struct vcpu *vcpu)
+{
+	uint64_t qual = vcpu_reg_read(vcpu, VCPU_REG_EXIT_QUALIFICATION);
+	uint64_t gpa = vcpu_reg_read(vcpu, VCPU_REG_GUEST_PHYSICAL_ADDRESS);
+
+	/* Every RAM page is mapped with full rights: an EPT violation is an access outside RAM.
+	 * MMIO devices (issue 4) will be looked up here first. */
+	if (qual & EPT_QUAL_GLA_VALID)
+		vm_stop(vcpu->vm,
+			"EPT violation: %s GPA 0x%llx (linear 0x%llx), outside its RAM and devices, "
+			"at RIP 0x%llx",
+			access_name(qual), (unsigned long long)gpa,
+			(unsigned long long)vcpu_reg_read(vcpu, VCPU_REG_GUEST_LINEAR_ADDRESS),
+			(unsigned long long)rip(vcpu));
+	else
+		vm_stop(vcpu->vm,
+			"EPT violation: %s GPA 0x%llx, outside its RAM and devices, at RIP 0x%llx",
+			access_name(qual), (unsigned long long)gpa, (unsigned long long)rip(vcpu));
+	return -EFAULT;
+}
+
+int vmx_exit_ept_misconfig(struct vcpu *vcpu)
+{
+	vm_stop(vcpu->vm, "EPT misconfiguration at GPA 0x%llx (a plinth bug), at RIP 0x%llx",
+		(unsigned long long)vcpu_reg_read(vcpu, VCPU_REG_GUEST_PHYSICAL_ADDRESS),
+		(unsigned long long)rip(vcpu));
+	return -EIO;
+}
+
+static int exit_task_switch(struct vcpu *vcpu)
+{
+	vm_stop(vcpu->vm, "hardware task switch at RIP 0x%llx, which plinth does not emulate",
+		(unsigned long long)rip(vcpu));
+	return -EIO;
+}
+
+#define HANDLER(reason, fn) [EXIT_REASON_##reason] = { .handler = (fn) }
+#define DELIVERY(reason, fn) [EXIT_REASON_##reason] = { .handler = (fn), .during_delivery = true }
+
+const struct vmx_exit_entry vmx_exit_table[] = {
+	DELIVERY(EXCEPTION_NMI, exit_exception_nmi),
+	DELIVERY(EXTERNAL_INTERRUPT, exit_external_interrupt),
+	HANDLER(TRIPLE_FAULT, exit_triple_fault),
+	DELIVERY(TASK_SWITCH, exit_task_switch),
+	HANDLER(CPUID, exit_cpuid),
+	HANDLER(GETSEC, exit_inject_ud),
+	HANDLER(HLT, exit_hlt),
+	HANDLER(INVD, exit_skip),
+	HANDLER(RDPMC, exit_inject_gp),
+	HANDLER(VMCALL, exit_vmcall),
+	HANDLER(VMCLEAR, exit_inject_ud),
+	HANDLER(VMLAUNCH, exit_inject_ud),
+	HANDLER(VMPTRLD, exit_inject_ud),
+	HANDLER(VMPTRST, exit_inject_ud),
+	HANDLER(VMREAD, exit_inject_ud),
+	HANDLER(VMRESUME, exit_inject_ud),
+	HANDLER(VMWRITE, exit_inject_ud),
+	HANDLER(VMXOFF, exit_inject_ud),
+	HANDLER(VMXON, exit_inject_ud),
+	HANDLER(CR_ACCESS, vmx_exit_cr_access),
+	HANDLER(IO_INSTRUCTION, vmx_exit_io),
+	HANDLER(MSR_READ, vmx_exit_rdmsr),
+	HANDLER(MSR_WRITE, vmx_exit_wrmsr),
+	HANDLER(MWAIT, exit_inject_ud),
+	HANDLER(MONITOR, exit_inject_ud),
+	DELIVERY(EPT_VIOLATION, vmx_exit_ept_violation),
+	DELIVERY(EPT_MISCONFIG, vmx_exit_ept_misconfig),
+	HANDLER(INVEPT, exit_inject_ud),
+	DELIVERY(PREEMPTION_TIMER, exit_preemption_timer),
+	HANDLER(INVVPID, exit_inject_ud),
+	HANDLER(WBINVD, exit_skip),
+	HANDLER(XSETBV, exit_xsetbv),
+	HANDLER(VMFUNC, exit_inject_ud),
+};
+const unsigned int vmx_exit_table_size = ARRAY_SIZE(vmx_exit_table);

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* The exit handlers, one per basic exit reason (the table is in vmx_exit.c). */
+#ifndef PLINTH_ARCH_X86_VMX_VMX_EXIT_H
+#define PLINTH_ARCH_X86_VMX_VMX_EXIT_H
+
+#include "core/vcpu.h"
+
+/* A handler returns 0 to enter the guest again, or a negative errno after stopping the VM
+ * with vm_stop() (or leaving the run loop to print that the exit was not handled). */
+typedef int (*vmx_exit_handler)(struct vcpu *vcpu);
+
+struct vmx_exit_entry {
+	vmx_exit_handler handler;
+	/* The exit may interrupt the delivery of an event (SDM 28.2.4): the IDT-vectoring field
+	 * must be checked and the event delivered again. Instruction exits never do. */
+	bool during_delivery;
+};
+
+extern const struct vmx_exit_entry vmx_exit_table[];
+extern const unsigned int vmx_exit_table_size;
+
+int vmx_exit_cr_access(struct vcpu *vcpu);
+int vmx_exit_io(struct vcpu *vcpu);
+int vmx_exit_ept_violation(struct vcpu *vcpu);
+int vmx_exit_ept_misconfig(struct vcpu *vcpu);
+
+/* Helpers for handlers. */
+uint32_t vcpu_cpl(struct vcpu *vcpu); /* from SS.DPL */
+void vcpu_set_cr0(struct vcpu *vcpu, uint64_t value); /* validated already */
+int vcpu_write_efer(struct vcpu *vcpu, uint64_t value); /* -EINVAL: #GP */
+void vcpu_set_cr4_initial(struct vcpu *vcpu, uint64_t value);
+uint64_t vcpu_cr0_host_owned(void);
+uint64_t vcpu_cr4_host_owned(void);
+void vcpu_requeue_vectoring_event(struct vcpu *vcpu, uint32_t info);
+void vcpu_event_flush(struct vcpu *vcpu);
+int vmx_exit_rdmsr(struct vcpu *vcpu);
+int vmx_exit_wrmsr(struct vcpu *vcpu);
+
+#endif

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+/*
+ * I/O instruction exits: IN/OUT go to the VM's port bus; INS/OUTS (and their REP forms) walk
+ * the guest's page tables for each element and move it between guest RAM and the bus. A REP
+ * form is done in batches so that one exit stays short; the guest re-executes the instruction
+ * for the rest, as after an interrupt.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/vmx/vcpu_mem.h"
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_exit.h"
+#include "core/compiler.h"
+#include "core/errno.h"
+#include "core/vm.h"
+
+/* I/O exit qualification (SDM table 28-5) */
+#define IO_QUAL_SIZE(q)	  (((q)&7) + 1)
+#define IO_QUAL_IN	  BIT(3)
+#define IO_QUAL_STRING	  BIT(4)
+#define IO_QUAL_REP	  BIT(5)
+#define IO_QUAL_PORT(q)	  ((uint16_t)((q) >> 16))
+/* VM-exit instruction information for INS/OUTS (SDM table 28-8) */
+#define IO_INFO_ADDR_SIZE(i) (((i) >> 7) & 7)
+#define IO_INFO_SEG(i)	     (((i) >> 15) & 7)
+
+#define STRING_IO_BATCH 1024 /* elements per exit */
+#define X86_RFLAGS_DF	BIT(10)
+
+static int bus_access(struct vcpu *vcpu, uint16_t port, unsigned int size, bool in, uint32_t *val)
+{
+	int err = pio_bus_access(&vcpu->vm->pio, port, size, !in, val);
+
+	if (err && !vcpu->vm->stop_requested)
+		vm_stop(vcpu->vm, "a device refused %s of %u byte%s at port 0x%x (%s)",
+			in ? "an IN" : "an OUT", size, size == 1 ? "" : "s", port,
+			errno_name(err));
+	return err;
+}
+
+/* Moves one element between guest-linear gla and val; 0, 1 after injecting a fault, or -errno
+ * after stopping the VM. Elements may straddle a page: each byte is translated then. */
+static int string_element(struct vcpu *vcpu, uint64_t gla, unsigned int size, bool to_guest,
+			  uint32_t *val)
+{
+	uint8_t *bytes = (uint8_t *)val;
+	unsigned int done = 0;
+
+	while (done < size) {
+		struct emul_fault fault;
+		uint64_t gpa;
+		unsigned int n = size - done;
+		int r = vcpu_translate(vcpu, gla + done, to_guest ? EMUL_ACC_WRITE : EMUL_ACC_READ,
+				       &gpa, &fault);
+
+		if (r == EMUL_FAULT) {
+			vcpu_inject_page_fault(vcpu, fault.cr2, fault.error_code);
+			return 1;
+		}
+		if (r != EMUL_OK) {
+			vm_stop(vcpu->vm, "string I/O through a page table outside its RAM at GLA 0x%llx",
+				(unsigned long long)(gla + done));
+			return -EFAULT;
+		}
+		n = MIN(n, (unsigned int)(PAGE_SIZE - (gpa & (PAGE_SIZE - 1))));
+		r = to_guest ? guest_mem_write(&vcpu->vm->mem, gpa, bytes + done, n)
+			     : guest_mem_read(&vcpu->vm->mem, gpa, bytes + done, n);
+		if (r) {
+			vm_stop(vcpu->vm, "string I/O %s GPA 0x%llx, outside its RAM",
+				to_guest ? "to" : "from", (unsigned long long)gpa);
+			return -EFAULT;
+		}
+		done += n;
+	}
+	return 0;
+}
+
+static uint64_t masked_update(uint64_t old, uint64_t value, uint64_t mask)
+{
+	/* 32-bit address size writes zero-extend, 16-bit ones keep the upper bits. */
+	if (mask == 0xffffffff)
+		return (uint32_t)value;
+	return (old & ~mask) | (value & mask);
+}
+
+static int string_io(struct vcpu *vcpu, uint64_t qual)
+{
+	unsigned int size = IO_QUAL_SIZE(qual), info, addr_size;
+	bool in = qual & IO_QUAL_IN, rep = qual & IO_QUAL_REP;
+	uint16_t port = IO_QUAL_PORT(qual);
+	enum vcpu_reg index_reg = in ? VCPU_REG_RDI : VCPU_REG_RSI;
+	uint64_t mask, count, index, step;
+	struct vcpu_segment seg;
+	unsigned int n;
+
+	info = (unsigned int)vcpu_reg_read(vcpu, VCPU_REG_EXIT_INSTRUCTION_INFO);
+	addr_size = IO_INFO_ADDR_SIZE(info);
+	if (addr_size > 2) {
+		vm_stop(vcpu->vm, "string I/O exit with address size code %u", addr_size);
+		return -EIO;
+	}
+	mask = addr_size == 0 ? 0xffff : addr_size == 1 ? 0xffffffff : ~0ull;
+	/* INS always writes through ES; OUTS reads through DS or its segment override. */
+	vcpu_seg_read(vcpu, in ? VCPU_SEG_ES : (enum vcpu_seg)IO_INFO_SEG(info), &seg);
+	count = rep ? (vcpu->regs[VCPU_REG_RCX] & mask) : 1;
+	step = (vcpu_reg_read(vcpu, VCPU_REG_RFLAGS) & X86_RFLAGS_DF) ? (uint64_t)-size : size;
+	index = vcpu->regs[index_reg];
+
+	for (n = 0; n < count && n < STRING_IO_BATCH; n++) {
+		uint64_t gla = seg.base + (index & mask);
+		uint32_t val = ~0u;
+		int r;
+
+		if (!in) {
+			r = string_element(vcpu, gla, size, false, &val);
+			if (r)
+				break;
+			if (bus_access(vcpu, port, size, false, &val))
+				return -EIO;
+		} else {
+			if (bus_access(vcpu, port, size, true, &val))
+				return -EIO;
+			r = string_element(vcpu, gla, size, true, &val);
+			if (r)
+				break;
+		}
+		index = masked_update(index, index + step, mask);
+	}
+	if (vcpu->vm->stop_requested)
+		return -EFAULT;
+	vcpu->regs[index_reg] = index;
+	if (rep)
+		vcpu->regs[VCPU_REG_RCX] =
+			masked_update(vcpu->regs[VCPU_REG_RCX], (count - n) & mask, mask);
+	/* Done, or not: a fault or a full batch leaves RIP on the instruction. */
+	if (n == count)
+		vcpu_skip_exit_insn(vcpu);
+	return 0;
+}
+
+int vmx_exit_io(struct vcpu *vcpu)
+{
+	uint64_t qual = vcpu_reg_read(vcpu, VCPU_REG_EXIT_QUALIFICATION);
+	unsigned int size = IO_QUAL_SIZE(qual);
+	uint16_t port = IO_QUAL_PORT(qual);
+	uint64_t rax = vcpu->regs[VCPU_REG_RAX];
+	uint32_t val;
+
+	if (qual & IO_QUAL_STRING)
+		return string_io(vcpu, qual);
+	if (qual & IO_QUAL_IN) {
+		val = ~0u;
+		if (bus_access(vcpu, port, size, true, &val))
+			return -EIO;
+		if (size == 4)
+			rax = val; /* a 32-bit destination zero-extends */
+		else if (size == 2)
+			rax = (rax & ~0xffffull) | (val & 0xffff);
+		else
+			rax = (rax & ~0xffull) | (val & 0xff);
+		vcpu->regs[VCPU_REG_RAX] = rax;
+	} else {
+		val = (uint32_t)rax;
+		if (bus_access(vcpu, port, size, false, &val))
+			return -EIO;
+	}
+	vcpu_skip_exit_insn(vcpu);
+	return 0;
+}

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The run loop: flush what is dirty, enter, read the exit reason, dispatch. Entry failures
+ * (VMfail, or an exit with the entry-failure bit) end the VM with the SDM's reason and the
+ * guest state that VM entry refused.
+ */
+#include "arch/x86/vmx/vmcs_fields.h"
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_controls.h"
+#include "arch/x86/vmx/vmx_exit.h"
+#include "arch/x86/vmx/vmx_insn.h"
+#include "arch/x86/vmx/vmx_names.h"
+#include "core/log.h"
+#include "core/vm.h"
+
+int vmx_vcpu_enter(struct vcpu *vcpu);
+
+/* vmx_entry.asm's view of struct vcpu. */
+STATIC_ASSERT(offsetof(struct vcpu, regs) == 0);
+STATIC_ASSERT(VCPU_NR_REGS == 34);
+STATIC_ASSERT(offsetof(struct vcpu, host_rsp) == 34 * 8);
+STATIC_ASSERT(offsetof(struct vcpu, launched) == 35 * 8);
+
+static const char *const seg_names[VCPU_NR_SEGS] = {
+	"ES", "CS", "SS", "DS", "FS", "GS", "LDTR", "TR", "GDTR", "IDTR",
+};
+
+/* Invalid-guest-state exit qualifications (SDM 28.8). */
+static const char *entry_failure_detail(uint32_t basic, uint64_t qual)
+{
+	if (basic == EXIT_REASON_MSR_LOAD_FAIL)
+		return "loading an MSR from the VM-entry MSR-load area failed";
+	if (basic == EXIT_REASON_MCE_DURING_VMENTRY)
+		return "a machine check during VM entry";
+	switch (qual) {
+	case 2:
+		return "a PDPTE (PAE paging) has reserved bits set";
+	case 3:
+		return "NMI injection with blocking by NMI";
+	case 4:
+		return "the VMCS link pointer is invalid";
+	default:
+		return "a guest-state check of SDM 27.3.1 failed";
+	}
+}
+
+static void dump_guest_state(struct vcpu *vcpu)
+{
+	const char *name = vcpu->vm->name;
+
+	pr_err("guest %s: RIP 0x%llx RSP 0x%llx RFLAGS 0x%llx\n", name,
+	       (unsigned long long)vcpu_reg_read(vcpu, VCPU_REG_RIP),
+	       (unsigned long long)vcpu_reg_read(vcpu, VCPU_REG_RSP),
+	       (unsigned long long)vcpu_reg_read(vcpu, VCPU_REG_RFLAGS));
+	pr_err("guest %s: CR0 0x%llx (guest sees 0x%llx) CR3 0x%llx CR4 0x%llx (guest sees 0x%llx) "
+	       "EFER 0x%llx\n",
+	       name, (unsigned long long)vcpu_reg_read(vcpu, VCPU_REG_CR0),
+	       (unsigned long long)vcpu->cr0_shadow,
+	       (unsigned long long)vcpu_reg_read(vcpu, VCPU_REG_CR3),
+	       (unsigned long long)vcpu_reg_read(vcpu, VCPU_REG_CR4),
+	       (unsigned long long)vcpu->cr4_shadow,
+	       (unsigned long long)vcpu_reg_read(vcpu, VCPU_REG_EFER));
+	pr_err("guest %s: entry controls 0x%llx interruptibility 0x%llx\n", name,
+	       (unsigned long long)vcpu_reg_read(vcpu, VCPU_REG_ENTRY_CTLS),
+	       (unsigned long long)vcpu_reg_read(vcpu, VCPU_REG_INTERRUPTIBILITY));
+	for (unsigned int s = 0; s < VCPU_NR_SEGS; s++) {
+		struct vcpu_segment seg;
+
+		vcpu_seg_read(vcpu, (enum vcpu_seg)s, &seg);
+		pr_err("guest %s: %-4s selector 0x%04x base 0x%llx limit 0x%x access 0x%x\n", name,
+		       seg_names[s], seg.selector, (unsigned long long)seg.base, seg.limit, seg.ar);
+	}
+}
+
+static void entry_failed(struct vcpu *vcpu, int rc)
+{
+	if (rc == 1) {
+		vm_stop(vcpu->vm, "VM entry failed: VMfailInvalid (no valid current VMCS)");
+		return;
+	}
+	uint32_t error = (uint32_t)vmx_vmread(VMCS_VM_INSTRUCTION_ERROR);
+
+	vm_stop(vcpu->vm, "VM entry failed: VM-instruction error %u: %s", error,
+		vmx_instruction_error_name(error));
+	dump_guest_state(vcpu);
+}
+
+static void entry_failed_exit(struct vcpu *vcpu, uint32_t reason)
+{
+	uint32_t basic = reason & EXIT_REASON_BASIC_MASK;
+	uint64_t qual = vcpu_reg_read(vcpu, VCPU_REG_EXIT_QUALIFICATION);
+
+	vm_stop(vcpu->vm, "VM entry failed: %s (exit reason %u, qualification %llu: %s)",
+		vmx_exit_reason_name(basic), basic, (unsigned long long)qual,
+		entry_failure_detail(basic, qual));
+	dump_guest_state(vcpu);
+}
+
+void vmx_vcpu_run(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+
+	while (likely(!vm->stop_requested)) {
+		const struct vmx_exit_entry *entry;
+		uint32_t reason, basic;
+		int rc;
+
+		vcpu_event_flush(vcpu);
+		vcpu_regs_flush(vcpu);
+		rc = vmx_vcpu_enter(vcpu);
+		if (unlikely(rc)) {
+			entry_failed(vcpu, rc);
+			break;
+		}
+		vcpu->launched = 1;
+		vcpu_regs_exit(vcpu);
+		vcpu->stats.vmreads++;
+		reason = (uint32_t)vmx_vmread(VMCS_EXIT_REASON);
+		vcpu->exit_reason = reason;
+		vcpu->stats.exits++;
+		basic = reason & EXIT_REASON_BASIC_MASK;
+		if (likely(basic < VCPU_STAT_REASONS))
+			vcpu->stats.exits_by_reason[basic]++;
+		if (unlikely(reason & EXIT_REASON_ENTRY_FAILURE)) {
+			entry_failed_exit(vcpu, reason);
+			break;
+		}
+		entry = basic < vmx_exit_table_size ? &vmx_exit_table[basic] : NULL;
+		if (unlikely(!entry || !entry->handler)) {
+			vm_stop(vm, "exit %u (%s) at RIP 0x%llx, which plinth does not handle", basic,
+				vmx_exit_reason_name(basic),
+				(unsigned long long)vcpu_reg_read(vcpu, VCPU_REG_RIP));
+			break;
+		}
+		if (entry->during_delivery) {
+			uint32_t info = (uint32_t)vcpu_reg_read(vcpu, VCPU_REG_IDT_VECTORING_INFO);
+
+			if (info & INTR_INFO_VALID)
+				vcpu_requeue_vectoring_event(vcpu, info);
+		}
+		entry->handler(vcpu);
+	}
+}
