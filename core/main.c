@@ -191,6 +191,11 @@ static bool run_guest(const struct guest_config *gc, unsigned int id)
 	}
 	if (vm_create(gc, id, &image, mods, gc->nmodules, &vm))
 		return false;
+	if (id == 1 && !strcmp(config.selftest, "vmentry")) {
+		pr_info("selftest: clearing RFLAGS bit 1 of guest %s, which VM entry must refuse\n",
+			gc->name);
+		vcpu_reg_write(vm->vcpus[0], VCPU_REG_RFLAGS, 0);
+	}
 	pr_info("guest %s: starting\n", gc->name);
 	vm_run(vm);
 	vm_destroy(vm);

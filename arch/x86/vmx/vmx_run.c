@@ -4,6 +4,7 @@
  * (VMfail, or an exit with the entry-failure bit) end the VM with the SDM's reason and the
  * guest state that VM entry refused.
  */
+#include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vmcs_fields.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_controls.h"
@@ -42,6 +43,38 @@ static const char *entry_failure_detail(uint32_t basic, uint64_t qual)
 	default:
 		return "a guest-state check of SDM 27.3.1 failed";
 	}
+}
+
+/* The first of the SDM 27.3.1 checks that plinth knows to be broken, to point at the cause
+ * (the CPU only says that one failed); NULL when none of these is. */
+static const char *broken_guest_state_rule(struct vcpu *vcpu)
+{
+	uint64_t rflags = vcpu_reg_read(vcpu, VCPU_REG_RFLAGS);
+	uint64_t cr0 = vcpu_reg_read(vcpu, VCPU_REG_CR0), cr4 = vcpu_reg_read(vcpu, VCPU_REG_CR4);
+	uint64_t efer = vcpu_reg_read(vcpu, VCPU_REG_EFER);
+	bool ia32e = vcpu_reg_read(vcpu, VCPU_REG_ENTRY_CTLS) & ENTRY_IA32E_MODE_GUEST;
+	uint64_t cr0_fixed0 = vmx_host.raw.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
+	struct vcpu_segment cs, tr;
+
+	if (!(rflags & BIT(1)) || (rflags & (~0x3fffffull | BIT(15) | BIT(5) | BIT(3))))
+		return "RFLAGS bit 1 must be 1 and its reserved bits 0 (SDM 27.3.1.4)";
+	if ((cr0 & cr0_fixed0) != cr0_fixed0 || (cr0 & ~vmx_host.raw.cr0_fixed1))
+		return "CR0 breaks the VMX fixed bits (SDM 27.3.1.1)";
+	if ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE))
+		return "CR0.PG is set without CR0.PE (SDM 27.3.1.1)";
+	if ((cr4 & vmx_host.raw.cr4_fixed0) != vmx_host.raw.cr4_fixed0 ||
+	    (cr4 & ~vmx_host.raw.cr4_fixed1))
+		return "CR4 breaks the VMX fixed bits (SDM 27.3.1.1)";
+	if (ia32e != !!(efer & X86_EFER_LMA) || (ia32e && !(cr4 & X86_CR4_PAE)) ||
+	    ((cr0 & X86_CR0_PG) && ia32e != !!(efer & X86_EFER_LME)))
+		return "IA-32e mode guest, EFER.LMA/LME, CR0.PG and CR4.PAE disagree (SDM 27.3.1.1)";
+	vcpu_seg_read(vcpu, VCPU_SEG_CS, &cs);
+	if (!ia32e && (cs.ar & SEG_AR_L))
+		return "CS.L is set outside IA-32e mode (SDM 27.3.1.2)";
+	vcpu_seg_read(vcpu, VCPU_SEG_TR, &tr);
+	if ((tr.ar & SEG_AR_UNUSABLE) || !(tr.ar & SEG_AR_P) || (tr.ar & SEG_AR_S))
+		return "TR is not a present system segment (SDM 27.3.1.2)";
+	return NULL;
 }
 
 static void dump_guest_state(struct vcpu *vcpu)
@@ -90,9 +123,13 @@ static void entry_failed_exit(struct vcpu *vcpu, uint32_t reason)
 	uint32_t basic = reason & EXIT_REASON_BASIC_MASK;
 	uint64_t qual = vcpu_reg_read(vcpu, VCPU_REG_EXIT_QUALIFICATION);
 
-	vm_stop(vcpu->vm, "VM entry failed: %s (exit reason %u, qualification %llu: %s)",
+	const char *rule = basic == EXIT_REASON_INVALID_GUEST_STATE && qual == 0
+				   ? broken_guest_state_rule(vcpu)
+				   : NULL;
+
+	vm_stop(vcpu->vm, "%s (exit reason %u, qualification %llu: %s)%s%s",
 		vmx_exit_reason_name(basic), basic, (unsigned long long)qual,
-		entry_failure_detail(basic, qual));
+		entry_failure_detail(basic, qual), rule ? ": " : "", rule ? rule : "");
 	dump_guest_state(vcpu);
 }
 
