@@ -170,6 +170,19 @@ static int xsave_init(void)
 	return 0;
 }
 
+/* Clears bits of a leaf in the snapshot: features a guest cannot have on this CPU because the
+ * VMX control that lets a guest use them is missing (the instruction would #UD). */
+static void snapshot_hide(uint32_t leaf, uint32_t subleaf, unsigned int reg, uint32_t bits)
+{
+	for (unsigned int i = 0; i < vmx_host.cpuid.n; i++) {
+		struct cpuid_entry *e = &vmx_host.cpuid.entries[i];
+		uint32_t *regs[4] = { &e->eax, &e->ebx, &e->ecx, &e->edx };
+
+		if (e->leaf == leaf && e->subleaf == subleaf)
+			*regs[reg] &= ~bits;
+	}
+}
+
 int vmx_host_init(const struct vmx_raw_caps *raw, const struct vmx_caps *caps)
 {
 	int err;
@@ -197,6 +210,12 @@ int vmx_host_init(const struct vmx_raw_caps *raw, const struct vmx_caps *caps)
 		return err;
 	}
 	cpuid_snapshot_take(&vmx_host.cpuid);
+	if (!(vmx_host.proc2 & PROC2_ENABLE_RDTSCP)) {
+		snapshot_hide(0x80000001, 0, 3, CPUID_80000001_EDX_RDTSCP);
+		snapshot_hide(7, 0, 2, CPUID_7_0_ECX_RDPID);
+	}
+	if (!(vmx_host.proc2 & PROC2_ENABLE_INVPCID))
+		snapshot_hide(7, 0, 1, CPUID_7_0_EBX_INVPCID);
 	pr_info("VMX: controls pin 0x%08x proc 0x%08x proc2 0x%08x exit 0x%08x entry 0x%08x\n",
 		vmx_host.pin, vmx_host.proc, vmx_host.proc2, vmx_host.exit, vmx_host.entry);
 	return 0;
