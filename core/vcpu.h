@@ -13,6 +13,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "arch/x86/vmx/vmcs_fields.h"
+#include "arch/x86/vmx/vmx_insn.h"
 #include "core/compiler.h"
 
 /* Register numbers: 0-15 are the GPRs in the instruction encoding's order (the emulator uses the
@@ -98,7 +100,7 @@ struct vcpu_segment {
 #define SEG_AR_UNUSABLE	 BIT(16)
 
 /* Per-vCPU counters: shown on the console when a guest ends and read by the stats hypercall. */
-#define VCPU_STAT_REASONS 66
+#define VCPU_STAT_REASONS 128 /* a power of two above the highest basic reason */
 struct vcpu_stats {
 	uint64_t exits;
 	uint64_t vmreads, vmwrites;
@@ -163,18 +165,74 @@ struct vcpu {
 	uint32_t exit_reason; /* full value of the last exit */
 };
 
-/* Register cache: fast paths inline, the VMREAD/VMWRITE side in arch/x86/vmx/vcpu_regs.c. */
-uint64_t vcpu_reg_cache(struct vcpu *vcpu, enum vcpu_reg reg);
-
-static inline uint64_t vcpu_reg_read(struct vcpu *vcpu, enum vcpu_reg reg)
+/* The VMCS field behind each cached register (0: none). A switch so that it folds away when
+ * reg is a constant, which it is almost everywhere. */
+static inline uint32_t vcpu_reg_vmcs_field(enum vcpu_reg reg)
 {
-	if (likely(vcpu->regs_avail & BIT(reg)))
-		return vcpu->regs[reg];
-	return vcpu_reg_cache(vcpu, reg);
+	switch (reg) {
+	case VCPU_REG_RSP: return VMCS_GUEST_RSP;
+	case VCPU_REG_RIP: return VMCS_GUEST_RIP;
+	case VCPU_REG_RFLAGS: return VMCS_GUEST_RFLAGS;
+	case VCPU_REG_CR0: return VMCS_GUEST_CR0;
+	case VCPU_REG_CR3: return VMCS_GUEST_CR3;
+	case VCPU_REG_CR4: return VMCS_GUEST_CR4;
+	case VCPU_REG_EFER: return VMCS_GUEST_IA32_EFER;
+	case VCPU_REG_DR7: return VMCS_GUEST_DR7;
+	case VCPU_REG_INTERRUPTIBILITY: return VMCS_GUEST_INTERRUPTIBILITY;
+	case VCPU_REG_ENTRY_CTLS: return VMCS_ENTRY_CTLS;
+	case VCPU_REG_EXIT_QUALIFICATION: return VMCS_EXIT_QUALIFICATION;
+	case VCPU_REG_EXIT_INSTRUCTION_LEN: return VMCS_EXIT_INSTRUCTION_LEN;
+	case VCPU_REG_EXIT_INSTRUCTION_INFO: return VMCS_EXIT_INSTRUCTION_INFO;
+	case VCPU_REG_EXIT_INTR_INFO: return VMCS_EXIT_INTR_INFO;
+	case VCPU_REG_EXIT_INTR_ERROR_CODE: return VMCS_EXIT_INTR_ERROR_CODE;
+	case VCPU_REG_IDT_VECTORING_INFO: return VMCS_IDT_VECTORING_INFO;
+	case VCPU_REG_IDT_VECTORING_ERROR_CODE: return VMCS_IDT_VECTORING_ERROR_CODE;
+	case VCPU_REG_GUEST_PHYSICAL_ADDRESS: return VMCS_GUEST_PHYSICAL_ADDRESS;
+	case VCPU_REG_GUEST_LINEAR_ADDRESS: return VMCS_GUEST_LINEAR_ADDRESS;
+	default: return 0;
+	}
 }
 
-/* Exit information is read-only: writing it is a bug caught in vcpu_regs.c. */
-void vcpu_reg_write(struct vcpu *vcpu, enum vcpu_reg reg, uint64_t value);
+/* The state that can be written: VMCS guest state and the entry controls (not exit info). */
+#define VCPU_REGS_WRITABLE                                                                  \
+	(BIT(VCPU_REG_RSP) | BIT(VCPU_REG_RIP) | BIT(VCPU_REG_RFLAGS) | BIT(VCPU_REG_CR0) | \
+	 BIT(VCPU_REG_CR3) | BIT(VCPU_REG_CR4) | BIT(VCPU_REG_EFER) | BIT(VCPU_REG_DR7) |   \
+	 BIT(VCPU_REG_INTERRUPTIBILITY) | BIT(VCPU_REG_ENTRY_CTLS))
+
+/* A register number with no VMCS field, or a write to exit information: a plinth bug. */
+__noreturn void vcpu_reg_bad(enum vcpu_reg reg, bool write);
+
+/* The register cache. Inline: on the exit path every branch here folds to a bit test. */
+static inline uint64_t vcpu_reg_read(struct vcpu *vcpu, enum vcpu_reg reg)
+{
+	uint32_t field;
+	uint64_t value;
+
+	if (likely(vcpu->regs_avail & BIT(reg)))
+		return vcpu->regs[reg];
+	field = vcpu_reg_vmcs_field(reg);
+	if (unlikely(!field))
+		vcpu_reg_bad(reg, false);
+	/* A dirty value is always available, so the VMCS holds the current one here. */
+	vcpu->stats.vmreads++;
+	value = vmx_vmread(field);
+	vcpu->regs[reg] = value;
+	vcpu->regs_avail |= BIT(reg);
+	return value;
+}
+
+static inline void vcpu_reg_write(struct vcpu *vcpu, enum vcpu_reg reg, uint64_t value)
+{
+	if (reg < 16 && reg != VCPU_REG_RSP) {
+		vcpu->regs[reg] = value;
+		return;
+	}
+	if (unlikely((unsigned int)reg >= VCPU_NR_REGS || !(VCPU_REGS_WRITABLE & BIT(reg))))
+		vcpu_reg_bad(reg, true);
+	vcpu->regs[reg] = value;
+	vcpu->regs_avail |= BIT(reg);
+	vcpu->regs_dirty |= BIT(reg);
+}
 
 static inline uint64_t vcpu_gpr_read(struct vcpu *vcpu, unsigned int n)
 {
@@ -202,7 +260,18 @@ static inline void vcpu_regs_exit(struct vcpu *vcpu)
 }
 
 /* VMWRITEs what is dirty; called right before each entry. */
-void vcpu_regs_flush(struct vcpu *vcpu);
+void vcpu_regs_flush_dirty(struct vcpu *vcpu);
+static inline void vcpu_regs_flush(struct vcpu *vcpu)
+{
+	/* Most exits change RIP alone: one VMWRITE without the loop. */
+	if (likely(vcpu->regs_dirty == BIT(VCPU_REG_RIP) && !vcpu->segs_dirty)) {
+		vcpu->stats.vmwrites++;
+		vmx_vmwrite(VMCS_GUEST_RIP, vcpu->regs[VCPU_REG_RIP]);
+		vcpu->regs_dirty = 0;
+	} else if (vcpu->regs_dirty | vcpu->segs_dirty) {
+		vcpu_regs_flush_dirty(vcpu);
+	}
+}
 
 /* Advances RIP past the instruction that caused the exit, whose length the handler knows. */
 static inline void vcpu_skip_insn(struct vcpu *vcpu, unsigned int len)

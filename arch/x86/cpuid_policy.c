@@ -540,6 +540,14 @@ int cpuid_policy_build(struct cpuid_policy *p, const struct cpuid_snapshot *host
 		hv_builders[i](&b, CPUID_HV_BASE_LEAF + i);
 	for (uint32_t i = 0; p->max_extended && i <= p->max_extended - CPUID_EXT_BASE_LEAF; i++)
 		ext_builders[i](&b, CPUID_EXT_BASE_LEAF + i);
+	/* Leaves whose answer depends on neither subleaf nor vCPU state: the exit path's inline
+	 * cpuid_policy_fixed_entry serves them. */
+	for (unsigned int i = 0; i < CPUID_NR_SLOTS; i++) {
+		struct cpuid_leaf_slot *slot = &p->slots[i];
+
+		slot->fixed = !slot->indexed && slot->count == 1 && i != 1 && i != 0xb &&
+			      i != 0xd && i != 0x1f;
+	}
 	return b.err;
 }
 

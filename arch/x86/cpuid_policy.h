@@ -58,6 +58,7 @@ struct cpuid_snapshot {
 struct cpuid_leaf_slot {
 	uint8_t first, count;
 	bool indexed;
+	bool fixed; /* one answer for every subleaf and vCPU */
 };
 
 /* Slot numbers: basic leaves 0..0x1f, then 0x40000000..0x40000001, then 0x80000000..0x80000008. */
@@ -92,6 +93,26 @@ int cpuid_policy_build(struct cpuid_policy *p, const struct cpuid_snapshot *host
  * highest basic leaf's values, as Intel CPUs do. On the exit path: no loops over the table. */
 void cpuid_policy_lookup(const struct cpuid_policy *p, uint32_t leaf, uint32_t subleaf,
 			 const struct cpuid_vcpu_state *st, uint32_t out[4]);
+
+/* The entry for leaf if its answer is fixed (no subleaves, nothing patched per vCPU), else
+ * NULL: the exit path's inline shortcut before cpuid_policy_lookup. */
+static inline const struct cpuid_entry *cpuid_policy_fixed_entry(const struct cpuid_policy *p,
+								 uint32_t leaf)
+{
+	unsigned int slot;
+
+	if (leaf <= p->max_basic)
+		slot = leaf;
+	else if (leaf - CPUID_HV_BASE_LEAF < CPUID_NR_HV_SLOTS)
+		slot = CPUID_SLOT_HV + (leaf - CPUID_HV_BASE_LEAF);
+	else if (leaf >= CPUID_EXT_BASE_LEAF && leaf <= p->max_extended)
+		slot = CPUID_SLOT_EXT + (leaf - CPUID_EXT_BASE_LEAF);
+	else
+		return NULL;
+	if (!p->slots[slot].fixed)
+		return NULL;
+	return &p->entries[p->slots[slot].first];
+}
 
 /* XSETBV as hardware checks it: 0, or -EINVAL when it must raise #GP (ECX not 0, bit 0 clear,
  * AVX without SSE, a partial AVX-512 set, a bit outside xcr0_allowed). */

@@ -807,6 +807,43 @@ static void test_lookup_matches_reference(void **state)
 	check_against_reference(&p);
 }
 
+/* The exit path's shortcut gives what the full lookup gives, for every subleaf and vCPU state,
+ * or stands aside. */
+static void test_fixed_entry_agrees_with_lookup(void **state)
+{
+	struct cpuid_snapshot s = snapshot_of(skylake_x, ARRAY_SIZE(skylake_x));
+	static const uint32_t bases[] = { 0, 0x40000000, 0x80000000 };
+	struct cpuid_policy p;
+	unsigned int fixed = 0;
+
+	build_ok(&p, &s, 2);
+	for (unsigned int b = 0; b < ARRAY_SIZE(bases); b++) {
+		for (uint32_t leaf = bases[b]; leaf < bases[b] + 0x30; leaf++) {
+			const struct cpuid_entry *e = cpuid_policy_fixed_entry(&p, leaf);
+
+			if (!e)
+				continue;
+			fixed++;
+			for (uint32_t sub = 0; sub < 4; sub++) {
+				struct cpuid_vcpu_state st = { .apic_id = sub, .cr4_osxsave = sub & 1,
+							       .xcr0 = 7 };
+				uint32_t out[4];
+
+				cpuid_policy_lookup(&p, leaf, sub, &st, out);
+				if (out[0] != e->eax || out[1] != e->ebx || out[2] != e->ecx ||
+				    out[3] != e->edx)
+					fail_msg("leaf %#x subleaf %u: shortcut differs", leaf, sub);
+			}
+		}
+	}
+	/* The signature leaf, leaf 0 and the extended leaves take the shortcut. */
+	assert_non_null(cpuid_policy_fixed_entry(&p, 0x40000000));
+	assert_non_null(cpuid_policy_fixed_entry(&p, 0));
+	assert_null(cpuid_policy_fixed_entry(&p, 1));
+	assert_null(cpuid_policy_fixed_entry(&p, 0xd));
+	assert_true(fixed > 5);
+}
+
 /* The snapshot code, run on this machine: whatever the CPU (or the hypervisor under it) says,
  * the snapshot stays bounded and the policy stays sane. */
 static void test_real_host_snapshot(void **state)
@@ -934,6 +971,7 @@ int main(void)
 		cmocka_unit_test(test_amd_only_bits_hidden),
 		cmocka_unit_test(test_xsetbv_rules),
 		cmocka_unit_test(test_lookup_matches_reference),
+		cmocka_unit_test(test_fixed_entry_agrees_with_lookup),
 		cmocka_unit_test(test_real_host_snapshot),
 		cmocka_unit_test(test_random_snapshots),
 	};

@@ -9,34 +9,6 @@
 #include "core/panic.h"
 #include "core/vcpu.h"
 
-static const uint32_t reg_field[VCPU_NR_REGS] = {
-	[VCPU_REG_RSP] = VMCS_GUEST_RSP,
-	[VCPU_REG_RIP] = VMCS_GUEST_RIP,
-	[VCPU_REG_RFLAGS] = VMCS_GUEST_RFLAGS,
-	[VCPU_REG_CR0] = VMCS_GUEST_CR0,
-	[VCPU_REG_CR3] = VMCS_GUEST_CR3,
-	[VCPU_REG_CR4] = VMCS_GUEST_CR4,
-	[VCPU_REG_EFER] = VMCS_GUEST_IA32_EFER,
-	[VCPU_REG_DR7] = VMCS_GUEST_DR7,
-	[VCPU_REG_INTERRUPTIBILITY] = VMCS_GUEST_INTERRUPTIBILITY,
-	[VCPU_REG_ENTRY_CTLS] = VMCS_ENTRY_CTLS,
-	[VCPU_REG_EXIT_QUALIFICATION] = VMCS_EXIT_QUALIFICATION,
-	[VCPU_REG_EXIT_INSTRUCTION_LEN] = VMCS_EXIT_INSTRUCTION_LEN,
-	[VCPU_REG_EXIT_INSTRUCTION_INFO] = VMCS_EXIT_INSTRUCTION_INFO,
-	[VCPU_REG_EXIT_INTR_INFO] = VMCS_EXIT_INTR_INFO,
-	[VCPU_REG_EXIT_INTR_ERROR_CODE] = VMCS_EXIT_INTR_ERROR_CODE,
-	[VCPU_REG_IDT_VECTORING_INFO] = VMCS_IDT_VECTORING_INFO,
-	[VCPU_REG_IDT_VECTORING_ERROR_CODE] = VMCS_IDT_VECTORING_ERROR_CODE,
-	[VCPU_REG_GUEST_PHYSICAL_ADDRESS] = VMCS_GUEST_PHYSICAL_ADDRESS,
-	[VCPU_REG_GUEST_LINEAR_ADDRESS] = VMCS_GUEST_LINEAR_ADDRESS,
-};
-
-/* The state the entry stub does not own and that can be written: VMCS guest state. */
-#define VCPU_REGS_WRITABLE                                                                       \
-	(BIT(VCPU_REG_RSP) | BIT(VCPU_REG_RIP) | BIT(VCPU_REG_RFLAGS) | BIT(VCPU_REG_CR0) |      \
-	 BIT(VCPU_REG_CR3) | BIT(VCPU_REG_CR4) | BIT(VCPU_REG_EFER) | BIT(VCPU_REG_DR7) |        \
-	 BIT(VCPU_REG_INTERRUPTIBILITY) | BIT(VCPU_REG_ENTRY_CTLS))
-
 struct seg_fields {
 	uint32_t selector, base, limit, ar;
 };
@@ -74,30 +46,10 @@ static void counted_write(struct vcpu *vcpu, uint32_t field, uint64_t value)
 	vmx_vmwrite(field, value);
 }
 
-uint64_t vcpu_reg_cache(struct vcpu *vcpu, enum vcpu_reg reg)
+__noreturn void vcpu_reg_bad(enum vcpu_reg reg, bool write)
 {
-	uint64_t value;
-
-	if ((unsigned int)reg >= VCPU_NR_REGS || !reg_field[reg])
-		panic("vcpu_reg_cache: register %u has no VMCS field", (unsigned int)reg);
-	/* A dirty value is always available; reading the VMCS now would lose it. */
-	value = counted_read(vcpu, reg_field[reg]);
-	vcpu->regs[reg] = value;
-	vcpu->regs_avail |= BIT(reg);
-	return value;
-}
-
-void vcpu_reg_write(struct vcpu *vcpu, enum vcpu_reg reg, uint64_t value)
-{
-	if (reg < 16 && reg != VCPU_REG_RSP) {
-		vcpu->regs[reg] = value;
-		return;
-	}
-	if ((unsigned int)reg >= VCPU_NR_REGS || !(VCPU_REGS_WRITABLE & BIT(reg)))
-		panic("vcpu_reg_write: register %u is read-only", (unsigned int)reg);
-	vcpu->regs[reg] = value;
-	vcpu->regs_avail |= BIT(reg);
-	vcpu->regs_dirty |= BIT(reg);
+	panic("register cache: %s of register %u, which %s", write ? "write" : "read",
+	      (unsigned int)reg, write ? "is read-only" : "has no VMCS field");
 }
 
 void vcpu_seg_read(struct vcpu *vcpu, enum vcpu_seg seg, struct vcpu_segment *out)
@@ -122,7 +74,7 @@ void vcpu_seg_write(struct vcpu *vcpu, enum vcpu_seg seg, const struct vcpu_segm
 	vcpu->segs_dirty |= BIT(seg);
 }
 
-void vcpu_regs_flush(struct vcpu *vcpu)
+void vcpu_regs_flush_dirty(struct vcpu *vcpu)
 {
 	uint64_t dirty = vcpu->regs_dirty;
 	uint32_t segs = vcpu->segs_dirty;
@@ -130,7 +82,7 @@ void vcpu_regs_flush(struct vcpu *vcpu)
 	while (dirty) {
 		unsigned int reg = (unsigned int)__builtin_ctzll(dirty);
 
-		counted_write(vcpu, reg_field[reg], vcpu->regs[reg]);
+		counted_write(vcpu, vcpu_reg_vmcs_field((enum vcpu_reg)reg), vcpu->regs[reg]);
 		dirty &= dirty - 1;
 	}
 	vcpu->regs_dirty = 0;

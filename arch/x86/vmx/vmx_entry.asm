@@ -22,8 +22,7 @@ section .text
 ; error field then).
 global vmx_vcpu_enter
 vmx_vcpu_enter:
-	push	rbp
-	mov	rbp, rsp
+	push	rbp		; no frame set-up: the guest owns RBP until the exit
 	push	rbx
 	push	r12
 	push	r13

@@ -58,19 +58,29 @@ static int exit_triple_fault(struct vcpu *vcpu)
 static int exit_cpuid(struct vcpu *vcpu)
 {
 	uint64_t *r = vcpu->regs;
-	struct cpuid_vcpu_state st = {
-		.apic_id = vcpu->id,
-		.cr4_osxsave = vcpu->cr4_shadow & X86_CR4_OSXSAVE, /* host-owned: no VMREAD */
-		.xcr0 = vcpu->sysregs[SYSREG_XCR0],
-	};
-	uint32_t out[4];
+	const struct cpuid_entry *e = cpuid_policy_fixed_entry(&vcpu->vm->cpuid,
+								(uint32_t)r[VCPU_REG_RAX]);
 
-	cpuid_policy_lookup(&vcpu->vm->cpuid, (uint32_t)r[VCPU_REG_RAX],
-			    (uint32_t)r[VCPU_REG_RCX], &st, out);
-	r[VCPU_REG_RAX] = out[0];
-	r[VCPU_REG_RBX] = out[1];
-	r[VCPU_REG_RCX] = out[2];
-	r[VCPU_REG_RDX] = out[3];
+	if (likely(e)) {
+		r[VCPU_REG_RAX] = e->eax;
+		r[VCPU_REG_RBX] = e->ebx;
+		r[VCPU_REG_RCX] = e->ecx;
+		r[VCPU_REG_RDX] = e->edx;
+	} else {
+		struct cpuid_vcpu_state st = {
+			.apic_id = vcpu->id,
+			.cr4_osxsave = vcpu->cr4_shadow & X86_CR4_OSXSAVE, /* host-owned: no VMREAD */
+			.xcr0 = vcpu->sysregs[SYSREG_XCR0],
+		};
+		uint32_t out[4];
+
+		cpuid_policy_lookup(&vcpu->vm->cpuid, (uint32_t)r[VCPU_REG_RAX],
+				    (uint32_t)r[VCPU_REG_RCX], &st, out);
+		r[VCPU_REG_RAX] = out[0];
+		r[VCPU_REG_RBX] = out[1];
+		r[VCPU_REG_RCX] = out[2];
+		r[VCPU_REG_RDX] = out[3];
+	}
 	vcpu_skip_insn(vcpu, 2);
 	return 0;
 }

@@ -19,6 +19,7 @@ int vmx_vcpu_enter(struct vcpu *vcpu);
 /* vmx_entry.asm's view of struct vcpu. */
 STATIC_ASSERT(offsetof(struct vcpu, regs) == 0);
 STATIC_ASSERT(VCPU_NR_REGS == 34);
+STATIC_ASSERT((VCPU_STAT_REASONS & (VCPU_STAT_REASONS - 1)) == 0);
 STATIC_ASSERT(offsetof(struct vcpu, host_rsp) == 34 * 8);
 STATIC_ASSERT(offsetof(struct vcpu, launched) == 35 * 8);
 
@@ -142,7 +143,8 @@ void vmx_vcpu_run(struct vcpu *vcpu)
 		uint32_t reason, basic;
 		int rc;
 
-		vcpu_event_flush(vcpu);
+		if (unlikely(vcpu->event.pending))
+			vcpu_event_flush(vcpu);
 		vcpu_regs_flush(vcpu);
 		rc = vmx_vcpu_enter(vcpu);
 		if (unlikely(rc)) {
@@ -156,8 +158,8 @@ void vmx_vcpu_run(struct vcpu *vcpu)
 		vcpu->exit_reason = reason;
 		vcpu->stats.exits++;
 		basic = reason & EXIT_REASON_BASIC_MASK;
-		if (likely(basic < VCPU_STAT_REASONS))
-			vcpu->stats.exits_by_reason[basic]++;
+		/* Reasons past the table alias harmlessly: such exits are unknown and stop the VM. */
+		vcpu->stats.exits_by_reason[basic & (VCPU_STAT_REASONS - 1)]++;
 		if (unlikely(reason & EXIT_REASON_ENTRY_FAILURE)) {
 			entry_failed_exit(vcpu, reason);
 			break;
