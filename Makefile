@@ -100,10 +100,10 @@ $(BUILD)/plinth.efi: $(BUILD)/plinth-efi.so
 include guest/guests.mk
 
 $(BUILD)/plinth.iso: $(BUILD)/plinth.elf tools/mkiso config/plinth.cfg $(GUEST_BINS)
-	tools/mkiso $@ $(BUILD)/plinth.elf config/plinth.cfg "" $(GUEST_BINS)
+	tools/mkiso $@ $(BUILD)/plinth.elf config/plinth.cfg "" $(GUEST_MEDIA)
 
 $(BUILD)/plinth-usb.img: $(BUILD)/plinth.efi tools/mkusb config/plinth.cfg $(GUEST_BINS)
-	tools/mkusb $@ $(BUILD)/plinth.efi config/plinth.cfg $(GUEST_BINS)
+	tools/mkusb $@ $(BUILD)/plinth.efi config/plinth.cfg $(GUEST_MEDIA)
 
 # ---- host unit tests -------------------------------------------------------------------------
 UNIT_CFLAGS := -std=gnu11 $(WARN) -Wno-missing-prototypes -g -O1 -I. -DPLINTH_HOSTED \

@@ -20,6 +20,7 @@ BUILD = os.path.join(ROOT, 'build')
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'boot'))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'bench'))
 import scenarios  # noqa: E402
+import scenarios_guests  # noqa: E402
 
 ANSI = re.compile(r'\x1b\[[0-9;=?]*[A-Za-z]')
 
@@ -129,7 +130,7 @@ def make_media(sc, workdir, name, tool, args):
 def build_artifacts(sc, workdir):
     """Makes the disk or ISO the scenario boots; returns the command line to run."""
     cfg = sc.config_path(workdir)
-    files = [f'{src}={dst}' for src, dst in sc.files]
+    files = [f'{src}={dst}' for src, dst in sc.all_files()]
     if sc.machine in ('bochs-bios', 'bochs-ovmf-iso'):
         iso = make_media(sc, workdir, 'plinth.iso', 'mkiso', ['plinth.elf', cfg or '', sc.cmdline] + files)
         rom = '/usr/share/bochs/BIOS-bochs-latest' if sc.machine == 'bochs-bios' else '/usr/share/ovmf/OVMF.fd'
@@ -237,7 +238,8 @@ def run_scenario(sc):
 
 
 def run_boot(results, jobs, only=None):
-    chosen = [s for s in scenarios.SCENARIOS if not only or re.search(only, s.name)]
+    every = scenarios.SCENARIOS + scenarios_guests.GUEST_SCENARIOS
+    chosen = [s for s in every if not only or re.search(only, s.name)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         for sc, ok, detail, took, _ in pool.map(run_scenario, chosen):
             results.record(f'boot/{sc.name}', ok, detail, took)

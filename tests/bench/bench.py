@@ -9,6 +9,10 @@ import scenarios
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 READY = re.compile(r"VMX: ready \((\d+) TSC ticks since the core's first instruction, (\d+) of them "
                    r"writing to the console\)")
+# The bench guest (guest/bench.c) prints its table as "[bench] bench: ..." lines: a note, a
+# header starting with "exit", then one row per exit whose columns are 2+ spaces apart.
+GUEST_LINE = re.compile(r'^\[bench\] bench: (.*)$', re.M)
+GUEST_BIN = 'build/guest/bench.bin'
 
 
 def image_sizes():
@@ -18,6 +22,31 @@ def image_sizes():
         if os.path.exists(path):
             rows.append((name, os.path.getsize(path)))
     return rows
+
+
+def guest_exits(run_scenario):
+    """Boots the bench guest and prints its table of exit round trips; returns 1 on failure."""
+    sc = scenarios.Scenario('bench-guest-exits', 'bochs-bios', config='tests/boot/configs/guests-bench.cfg',
+                            files=[(GUEST_BIN, 'guests/bench.bin')],
+                            expect=[r'^\[bench\] bench: exit ', r'^guest bench exited with status 1$'],
+                            done=r'(?m)^guest bench (exited|stopped)|' + scenarios.HALTED)
+    print('| guest exit (Bochs corei7_skylake_x, 1000 round trips each) | ticks per round trip | exits '
+          '| VMREADs | VMWRITEs |')
+    print('|---|---:|---:|---:|---:|')
+    if not os.path.exists(os.path.join(ROOT, GUEST_BIN)):
+        print(f'| failed: {GUEST_BIN} is missing (make guests) | | | | |')
+        return 1
+    _, ok, detail, _, log = run_scenario(sc)
+    lines = GUEST_LINE.findall(log)
+    header = next((i for i, l in enumerate(lines) if l.startswith('exit ')), None)
+    if not ok or header is None:
+        print(f'| failed: {detail.splitlines()[0] if detail else "no table"} | | | | |')
+        return 1
+    for line in lines[header + 1:]:
+        print('| ' + ' | '.join(re.split(r'\s{2,}', line.strip())) + ' |')
+    for note in lines[:header]:
+        print(f'\n{note}')
+    return 0
 
 
 def main(run_scenario):
@@ -38,6 +67,8 @@ def main(run_scenario):
             continue
         total, console = int(m.group(1)), int(m.group(2))
         print(f'| {sc.name} | {total:,} ticks | {console:,} ticks | {total - console:,} ticks |')
+    print()
+    failed += guest_exits(run_scenario)
     print()
     print('| image | bytes |')
     print('|---|---:|')

@@ -32,6 +32,18 @@ class Scenario:
     def config_path(self, workdir):
         return os.path.join(ROOT, self.config) if self.config else None
 
+    def all_files(self):
+        """The scenario's files, plus the shipped guests when it boots the shipped config."""
+        return self.files + (SHIPPED_GUESTS if self.config == 'config/plinth.cfg' else [])
+
+
+# What the ISO and USB image carry besides plinth and its config (guest/guests.mk GUEST_MEDIA).
+SHIPPED_GUESTS = [('build/guest/hello.bin', 'guests/hello.bin')]
+
+
+# The shipped config/plinth.cfg runs the demo guest.
+DEMO_GUEST = [r'^guest hello: starting$', r'^\[hello\] Hello from a plinth guest$',
+              r'^guest hello exited with status 1$', r'^plinth: 1 of 1 guest ran; all have ended$']
 
 VMX_READY = [BANNER, r'cpu: GenuineIntel', r'  VMX yes', r'  EPT yes \(4-level yes, WB yes',
              r'  unrestricted guest yes', r'^VMX: ready \(\d+ TSC ticks since the core\'s first instruction, \d+ of them writing to the console\)']
@@ -40,20 +52,20 @@ SCENARIOS = [
     Scenario('bochs-grub-vmx-ready', 'bochs-bios',
              expect=[BANNER, r'boot: multiboot2 via GRUB', r'boot: module plinth\.cfg at',
                      r'boot: ACPI RSDP revision \d+ at', r'memory: \d+ MiB usable, \d+ MiB free'] +
-             VMX_READY[1:] + [r'plinth: halted\.'],
+             VMX_READY[1:] + DEMO_GUEST + [r'plinth: halted\.'],
              absent=[r'error', r'exception']),
     Scenario('bochs-ovmf-usb-vmx-ready', 'bochs-ovmf', use_shipped_image=True, timeout=240,
              expect=[r'plinth\.efi \d+\.\d+\.\d+', r'plinth\.efi: exiting boot services',
                      BANNER, r'boot: UEFI via plinth\.efi', r'boot: module plinth\.cfg at',
                      r'memory: \d+ MiB usable'] + VMX_READY[1:-1] +
              [r'VMX: IA32_FEATURE_CONTROL was unlocked; enabled VMX and locked it',
-              VMX_READY[-1], r'plinth: halted\.'],
+              VMX_READY[-1]] + DEMO_GUEST + [r'plinth: halted\.'],
              absent=[r'error', r'exception']),  # OVMF under Bochs publishes no ACPI tables
     Scenario('bochs-ovmf-grub-iso-vmx-ready', 'bochs-ovmf-iso', use_shipped_image=True, timeout=240,
              expect=[BANNER, r'boot: multiboot2 via GRUB', r'boot: module plinth\.cfg at',
                      r'memory: \d+ MiB usable'] + VMX_READY[1:-1] +
              [r'VMX: IA32_FEATURE_CONTROL was unlocked; enabled VMX and locked it',
-              VMX_READY[-1], r'plinth: halted\.'],
+              VMX_READY[-1]] + DEMO_GUEST + [r'plinth: halted\.'],
              # GRUB-EFI says "error: no suitable video mode found" (plinth asks for none)
              absent=[r'^error: (?!no suitable video mode found)', r'exception']),
     Scenario('qemu-ovmf-no-vtx', 'qemu-ovmf', use_shipped_image=True, timeout=90,

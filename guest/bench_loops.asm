@@ -1,0 +1,54 @@
+; SPDX-License-Identifier: MIT
+; bench's loops: void bench_loop_X(uint64_t n) runs one round trip n times. Every loop has the
+; same dec/jnz tail as bench_loop_empty, which bench subtracts; the instruction that loads a
+; call number or leaf stays in the figure.
+
+bits 64
+
+%define UNCLAIMED_PORT	0x1234
+
+section .text
+
+global bench_loop_empty, bench_loop_cpuid, bench_loop_vmcall_nop, bench_loop_out_80
+global bench_loop_in_unclaimed
+
+bench_loop_empty:
+.next:
+	dec rdi
+	jnz .next
+	ret
+
+bench_loop_cpuid:
+	push rbx
+.next:
+	mov eax, 0x40000000
+	cpuid
+	dec rdi
+	jnz .next
+	pop rbx
+	ret
+
+bench_loop_vmcall_nop:
+	push rbx
+.next:
+	xor eax, eax			; PLINTH_HC_NOP
+	vmcall
+	dec rdi
+	jnz .next
+	pop rbx
+	ret
+
+bench_loop_out_80:
+.next:
+	out 0x80, al
+	dec rdi
+	jnz .next
+	ret
+
+bench_loop_in_unclaimed:
+	mov edx, UNCLAIMED_PORT
+.next:
+	in al, dx
+	dec rdi
+	jnz .next
+	ret

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* The C library string functions guests need (and that the compiler may call on its own). */
+#ifndef GUEST_LIB_STRING_H
+#define GUEST_LIB_STRING_H
+
+#include <stddef.h>
+
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+
+#endif

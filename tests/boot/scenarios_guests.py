@@ -1,0 +1,87 @@
+"""Boot scenarios that run guests (guest/, built by guest/guests.mk into build/guest/): the demo
+guest, the platform and loader checks, and the hostile guests plinth must survive. Each guest
+prints what it checks and ends through isa-debug-exit with 0 on success, which plinth reports as
+status 1; a failed check prints "NAME: check N FAILED: ..." and exits with N."""
+from scenarios import BANNER, HALTED, Scenario
+
+# A guest's own lines arrive on plinth's console as "[NAME] text".
+CONFIGS = 'tests/boot/configs'
+
+
+def guest_file(name, ext='bin'):
+    return (f'build/guest/{name}.{ext}', f'guests/{name}.{ext}')
+
+
+def exited(name, status=1):
+    return rf'^guest {name} exited with status {status}$'
+
+
+def done_after(name):
+    """Stop the machine once the last guest has ended (or plinth halted or crashed). The runner
+    searches for it without re.M, hence the inline flag."""
+    return rf'(?m)^guest {name} (exited|stopped)|{HALTED}'
+
+
+# Nothing a passing run may print: a failed guest check, an exception (plinth's dump, or a guest
+# runtime's "unexpected exception"), a crashed CPU, a guest stopped by plinth.
+CLEAN = [r'FAILED', r'exception', r'CPU \d+ stopped', r'^guest \S+ stopped']
+
+GUEST_SCENARIOS = [
+    Scenario('guests-hello', 'bochs-bios', config=f'{CONFIGS}/guests-hello.cfg',
+             files=[guest_file('hello')],
+             expect=[BANNER, r'^VMX: ready', r'^\[hello\] Hello from a plinth guest$', exited('hello')],
+             absent=CLEAN, done=done_after('hello')),
+    Scenario('guests-cpuid', 'bochs-bios', config=f'{CONFIGS}/guests-cpuid.cfg',
+             files=[guest_file('cpuid')],
+             expect=[BANNER, r'^\[cpuid\] cpuid: check 1 ok: VMX hidden',
+                     r'^\[cpuid\] cpuid: check 3 ok: leaf 0x40000000 signature "PlinthPlinth"',
+                     r'^\[cpuid\] cpuid: all checks passed$', exited('cpuid')],
+             absent=CLEAN, done=done_after('cpuid')),
+    Scenario('guests-pio', 'bochs-bios', config=f'{CONFIGS}/guests-pio.cfg',
+             files=[guest_file('pio')],
+             expect=[BANNER, r'^\[pio\] pio: check 3 ok: fw_cfg RAM size 0x800000',
+                     r'^\[pio\] pio: the next line is written by one rep outsb$',
+                     r'^\[pio\] pio: this line came through one rep outsb$',
+                     r'^\[pio\] pio: all checks passed$', exited('pio')],
+             absent=CLEAN, done=done_after('pio')),
+    Scenario('guests-multiboot', 'bochs-bios', config=f'{CONFIGS}/guests-multiboot.cfg',
+             files=[guest_file('mb1', 'elf'), guest_file('mb2', 'elf'),
+                    ('guest/data/module.txt', 'mb/module.txt')],
+             expect=[BANNER,
+                     r'^\[mb1\] mb1: check 3 ok: command line "mb-test answer=42 # kept"',
+                     r'^\[mb1\] mb1: check 7 ok: module at ', r'^\[mb1\] mb1: check 9 ok: boot loader name "plinth"',
+                     r'^\[mb1\] mb1: all checks passed$', exited('mb1'),
+                     r'^\[mb2\] mb2: running in 64-bit mode',
+                     r'^\[mb2\] mb2: check 3 ok: command line "mb-test answer=42 # kept"',
+                     r'^\[mb2\] mb2: check 7 ok: module at ', r'^\[mb2\] mb2: check 9 ok: boot loader name "plinth"',
+                     r'^\[mb2\] mb2: all checks passed$', exited('mb2')],
+             absent=CLEAN, done=done_after('mb2')),
+    Scenario('guests-hostile', 'bochs-bios', config=f'{CONFIGS}/guests-hostile.cfg', timeout=120,
+             files=[guest_file(g) for g in ('triple', 'pastram', 'fillram', 'scanram', 'storm', 'hello')],
+             expect=[BANNER,
+                     r'^\[triple\] triple: loading an empty IDT and executing int3$',
+                     r'guest triple stopped: triple fault',
+                     r'^\[pastram\] pastram: RAM is 8 MiB; writing one byte at 0x800000, just past its end$',
+                     r'guest pastram stopped: .*0x0*800000\b',
+                     r'^\[fillram\] fillram: filled 8 MiB ', exited('fillram'),
+                     r'^\[scanram\] scanram: no marker in 8 MiB$', exited('scanram'),
+                     r'^\[storm\] storm: 1000 #UD from VMXON, 2000 #GP from MSRs, 1000 #UD from UD2$',
+                     exited('storm'),
+                     r'^\[hello\] Hello from a plinth guest$', exited('hello')],
+             absent=[r'pastram: still running', r'triple: still running', r'FAILED', r'CPU \d+ stopped',
+                     r'exception', r'without a fault'],
+             done=done_after('hello')),
+]
+
+# A VM entry that fails is reported with the SDM's reason, the rule plinth finds broken and the
+# guest state, and the guest alone is stopped (selftest=vmentry clears RFLAGS bit 1).
+GUEST_SCENARIOS.append(
+    Scenario('guests-vmentry-failure', 'bochs-bios', config=f'{CONFIGS}/guests-hello.cfg',
+             cmdline='selftest=vmentry', files=[guest_file('hello')],
+             expect=[BANNER, r'^selftest: clearing RFLAGS bit 1 of guest hello',
+                     r'^guest hello stopped: VM-entry failure: invalid guest state \(exit reason 33, '
+                     r'qualification 0: .*\): RFLAGS bit 1 must be 1',
+                     r'^guest hello: RIP 0x100000 RSP 0x0 RFLAGS 0x0$',
+                     r'^guest hello: CS   selector 0x0008 base 0x0 limit 0xffffffff access 0xa09b$',
+                     r'^plinth: 1 of 1 guest ran; all have ended$', r'^plinth: halted\.$'],
+             absent=[r'Hello from a plinth guest', r'CPU \d+ stopped']))
