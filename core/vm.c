@@ -141,10 +141,11 @@ int vm_create(const struct guest_config *gc, unsigned int id, const struct loade
 		vm->vcpus[0] = NULL;
 		goto fail;
 	}
-	pr_info("guest %s: %llu MiB RAM, %s image of %llu bytes, entry 0x%llx in %u-bit mode, EPT "
-		"%llu pages\n",
+	pr_info("guest %s: %llu MiB RAM from HPA 0x%llx, %s image of %llu bytes, entry 0x%llx in "
+		"%u-bit mode, EPT %llu pages\n",
 		gc->name, (unsigned long long)(gc->memory_bytes >> 20),
-		guest_format_name(gc->format), (unsigned long long)image->len,
+		(unsigned long long)vm->mem.chunk_hpa[0], guest_format_name(gc->format),
+		(unsigned long long)image->len,
 		(unsigned long long)boot.rip, boot.mode_bits,
 		(unsigned long long)vm->ept.table_pages);
 	*out = vm;
