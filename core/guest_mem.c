@@ -17,9 +17,9 @@ int guest_mem_layout(struct guest_mem *gm, uint64_t ram_bytes)
 	gm->regions[0] = (struct guest_mem_region){ .gpa = 0, .bytes = low, .ram_offset = 0 };
 	gm->nr_regions = 1;
 	if (ram_bytes > low) {
-		gm->regions[1] = (struct guest_mem_region){
-			.gpa = GUEST_HIGH_RAM_GPA, .bytes = ram_bytes - low, .ram_offset = low
-		};
+		gm->regions[1] = (struct guest_mem_region){ .gpa = GUEST_HIGH_RAM_GPA,
+							    .bytes = ram_bytes - low,
+							    .ram_offset = low };
 		gm->nr_regions = 2;
 	}
 	gm->nr_chunks = (ram_bytes + GUEST_MEM_CHUNK_BYTES - 1) / GUEST_MEM_CHUNK_BYTES;
@@ -83,7 +83,8 @@ void *guest_mem_hva(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
 
 enum copy_dir { COPY_IN, COPY_OUT, COPY_ZERO };
 
-static int copy(const struct guest_mem *gm, uint64_t gpa, void *buf, uint64_t len, enum copy_dir dir)
+static int copy(const struct guest_mem *gm, uint64_t gpa, void *buf, uint64_t len,
+		enum copy_dir dir)
 {
 	uint64_t off, avail;
 	uint8_t *p = buf;

@@ -64,8 +64,8 @@ static int alloc_ram(struct vm *vm, uint64_t bytes)
 	for (uint64_t i = 0; !err && i < gm->nr_chunks; i++) {
 		uint64_t n = pages_for(guest_mem_chunk_bytes(gm, i));
 
-		err = n == CHUNK_PAGES ? page_alloc_aligned(n, CHUNK_PAGES, &gm->chunk_hpa[i])
-				       : page_alloc(n, &gm->chunk_hpa[i]);
+		err = n == CHUNK_PAGES ? page_alloc_aligned(n, CHUNK_PAGES, &gm->chunk_hpa[i]) :
+					 page_alloc(n, &gm->chunk_hpa[i]);
 		if (!err)
 			gm->chunk_hva[i] = phys_to_virt(gm->chunk_hpa[i]);
 	}
@@ -145,8 +145,7 @@ int vm_create(const struct guest_config *gc, unsigned int id, const struct loade
 		"%u-bit mode, EPT %llu pages\n",
 		gc->name, (unsigned long long)(gc->memory_bytes >> 20),
 		(unsigned long long)vm->mem.chunk_hpa[0], guest_format_name(gc->format),
-		(unsigned long long)image->len,
-		(unsigned long long)boot.rip, boot.mode_bits,
+		(unsigned long long)image->len, (unsigned long long)boot.rip, boot.mode_bits,
 		(unsigned long long)vm->ept.table_pages);
 	*out = vm;
 	return 0;

@@ -18,7 +18,7 @@
 #include "drivers/vdev/pio_bus.h"
 #include "drivers/vdev/platform.h"
 
-#define VM_MAX_VCPUS 1 /* this version runs one vCPU per VM */
+#define VM_MAX_VCPUS   1 /* this version runs one vCPU per VM */
 #define VM_MSR_REPORTS 16
 
 enum vm_state {

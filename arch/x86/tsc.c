@@ -3,13 +3,13 @@
 #include "arch/x86/io.h"
 #include "arch/x86/tsc.h"
 
-#define PIT_HZ		   1193182u
-#define PIT_CH2_DATA	   0x42
-#define PIT_COMMAND	   0x43
-#define PORT_NMI_SC	   0x61 /* bit 0: channel 2 gate; bit 1: speaker; bit 5: channel 2 out */
-#define CALIBRATE_MS	   10u
-#define CALIBRATE_TIMEOUT  (1ull << 32) /* TSC ticks: give up on a PIT that never fires */
-#define FALLBACK_KHZ	   1000000u /* 1 GHz when the PIT does not answer */
+#define PIT_HZ		  1193182u
+#define PIT_CH2_DATA	  0x42
+#define PIT_COMMAND	  0x43
+#define PORT_NMI_SC	  0x61 /* bit 0: channel 2 gate; bit 1: speaker; bit 5: channel 2 out */
+#define CALIBRATE_MS	  10u
+#define CALIBRATE_TIMEOUT (1ull << 32) /* TSC ticks: give up on a PIT that never fires */
+#define FALLBACK_KHZ	  1000000u /* 1 GHz when the PIT does not answer */
 
 static uint64_t khz = FALLBACK_KHZ;
 

@@ -825,14 +825,16 @@ static void test_fixed_entry_agrees_with_lookup(void **state)
 				continue;
 			fixed++;
 			for (uint32_t sub = 0; sub < 4; sub++) {
-				struct cpuid_vcpu_state st = { .apic_id = sub, .cr4_osxsave = sub & 1,
+				struct cpuid_vcpu_state st = { .apic_id = sub,
+							       .cr4_osxsave = sub & 1,
 							       .xcr0 = 7 };
 				uint32_t out[4];
 
 				cpuid_policy_lookup(&p, leaf, sub, &st, out);
 				if (out[0] != e->eax || out[1] != e->ebx || out[2] != e->ecx ||
 				    out[3] != e->edx)
-					fail_msg("leaf %#x subleaf %u: shortcut differs", leaf, sub);
+					fail_msg("leaf %#x subleaf %u: shortcut differs", leaf,
+						 sub);
 			}
 		}
 	}

@@ -125,7 +125,8 @@ static void test_segment_read_once_written_back_whole(void **state)
 	assert_int_equal(vmcs.writes, 4);
 	assert_int_equal(*slot(VMCS_GUEST_CS_SELECTOR), 0x10);
 	/* GDTR has no selector and no access rights: two fields. */
-	vcpu_seg_write(&vcpu, VCPU_SEG_GDTR, &(struct vcpu_segment){ .base = 0x1000, .limit = 0x27 });
+	vcpu_seg_write(&vcpu, VCPU_SEG_GDTR,
+		       &(struct vcpu_segment){ .base = 0x1000, .limit = 0x27 });
 	vcpu_regs_flush(&vcpu);
 	assert_int_equal(vmcs.writes, 6);
 	assert_int_equal(*slot(VMCS_GUEST_GDTR_BASE), 0x1000);

@@ -59,7 +59,8 @@ static void test_gp_with_error_code(void **state)
 	assert_int_equal(vmcs.writes, 0); /* only at the next entry */
 	vcpu_event_flush(&vcpu);
 	assert_int_equal(entry_info(), INTR_INFO_VALID | INTR_INFO_ERROR_CODE |
-					       (INTR_TYPE_HW_EXCEPTION << INTR_INFO_TYPE_SHIFT) | 13);
+					       (INTR_TYPE_HW_EXCEPTION << INTR_INFO_TYPE_SHIFT) |
+					       13);
 	assert_int_equal(*slot(VMCS_ENTRY_EXCEPTION_ERROR_CODE), 0x28);
 	assert_false(vcpu.event.pending);
 	/* Flushed once: nothing is written again at the entry after. */

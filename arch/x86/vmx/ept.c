@@ -85,7 +85,8 @@ int ept_build(struct ept *ept, const struct guest_mem *gm, bool large_pages)
 			uint64_t page = PAGE_SIZE;
 
 			/* A 2 MiB page needs a whole, aligned chunk on both sides. */
-			if (large_pages && in_chunk == 0 && IS_ALIGNED(gpa, 2 * MiB) && IS_ALIGNED(hpa, 2 * MiB) &&
+			if (large_pages && in_chunk == 0 && IS_ALIGNED(gpa, 2 * MiB) &&
+			    IS_ALIGNED(hpa, 2 * MiB) &&
 			    guest_mem_chunk_bytes(gm, chunk) == GUEST_MEM_CHUNK_BYTES &&
 			    reg->bytes - off >= 2 * MiB)
 				page = 2 * MiB;

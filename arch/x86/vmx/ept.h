@@ -12,13 +12,13 @@
 #include "core/guest_mem.h"
 
 /* EPT entry bits (SDM 29.3.2) */
-#define EPT_READ	  BIT(0)
-#define EPT_WRITE	  BIT(1)
-#define EPT_EXEC	  BIT(2)
-#define EPT_RWX		  (EPT_READ | EPT_WRITE | EPT_EXEC)
-#define EPT_MEMTYPE_WB	  (6ull << 3)
-#define EPT_LARGE	  BIT(7)
-#define EPT_ADDR_MASK	  0x000ffffffffff000ull
+#define EPT_READ       BIT(0)
+#define EPT_WRITE      BIT(1)
+#define EPT_EXEC       BIT(2)
+#define EPT_RWX	       (EPT_READ | EPT_WRITE | EPT_EXEC)
+#define EPT_MEMTYPE_WB (6ull << 3)
+#define EPT_LARGE      BIT(7)
+#define EPT_ADDR_MASK  0x000ffffffffff000ull
 /* EPTP (SDM 25.6.11) */
 #define EPTP_MEMTYPE_WB	  6ull
 #define EPTP_WALK_LENGTH4 (3ull << 3)

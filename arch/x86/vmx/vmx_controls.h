@@ -48,14 +48,14 @@
 #define PROC2_ENABLE_XSAVES	       BIT(20)
 
 /* VM-exit controls */
-#define EXIT_SAVE_DEBUG_CONTROLS     BIT(2)
-#define EXIT_HOST_ADDR_SPACE_SIZE    BIT(9)
-#define EXIT_ACK_INTERRUPT_ON_EXIT   BIT(15)
-#define EXIT_SAVE_IA32_PAT	     BIT(18)
-#define EXIT_LOAD_IA32_PAT	     BIT(19)
-#define EXIT_SAVE_IA32_EFER	     BIT(20)
-#define EXIT_LOAD_IA32_EFER	     BIT(21)
-#define EXIT_SAVE_PREEMPTION_TIMER   BIT(22)
+#define EXIT_SAVE_DEBUG_CONTROLS   BIT(2)
+#define EXIT_HOST_ADDR_SPACE_SIZE  BIT(9)
+#define EXIT_ACK_INTERRUPT_ON_EXIT BIT(15)
+#define EXIT_SAVE_IA32_PAT	   BIT(18)
+#define EXIT_LOAD_IA32_PAT	   BIT(19)
+#define EXIT_SAVE_IA32_EFER	   BIT(20)
+#define EXIT_LOAD_IA32_EFER	   BIT(21)
+#define EXIT_SAVE_PREEMPTION_TIMER BIT(22)
 
 /* VM-entry controls */
 #define ENTRY_LOAD_DEBUG_CONTROLS BIT(2)
@@ -64,23 +64,23 @@
 #define ENTRY_LOAD_IA32_EFER	  BIT(15)
 
 /* VM-entry/exit interruption-information fields (SDM 25.8.3, 25.9.2) */
-#define INTR_INFO_VECTOR_MASK	  0xffu
-#define INTR_INFO_TYPE_SHIFT	  8
-#define INTR_INFO_TYPE_MASK	  (7u << 8)
-#define INTR_INFO_ERROR_CODE	  BIT(11)
-#define INTR_INFO_NMI_UNBLOCKING  BIT(12)
-#define INTR_INFO_VALID		  BIT(31)
-#define INTR_TYPE_EXTERNAL	  0
-#define INTR_TYPE_NMI		  2
-#define INTR_TYPE_HW_EXCEPTION	  3
-#define INTR_TYPE_SW_INTERRUPT	  4
+#define INTR_INFO_VECTOR_MASK	    0xffu
+#define INTR_INFO_TYPE_SHIFT	    8
+#define INTR_INFO_TYPE_MASK	    (7u << 8)
+#define INTR_INFO_ERROR_CODE	    BIT(11)
+#define INTR_INFO_NMI_UNBLOCKING    BIT(12)
+#define INTR_INFO_VALID		    BIT(31)
+#define INTR_TYPE_EXTERNAL	    0
+#define INTR_TYPE_NMI		    2
+#define INTR_TYPE_HW_EXCEPTION	    3
+#define INTR_TYPE_SW_INTERRUPT	    4
 #define INTR_TYPE_PRIV_SW_EXCEPTION 5
-#define INTR_TYPE_SW_EXCEPTION	  6
+#define INTR_TYPE_SW_EXCEPTION	    6
 
 /* Guest interruptibility state (SDM 25.4.2) */
-#define INTERRUPTIBILITY_STI	 BIT(0)
-#define INTERRUPTIBILITY_MOV_SS	 BIT(1)
-#define INTERRUPTIBILITY_NMI	 BIT(3)
+#define INTERRUPTIBILITY_STI	BIT(0)
+#define INTERRUPTIBILITY_MOV_SS BIT(1)
+#define INTERRUPTIBILITY_NMI	BIT(3)
 
 /* Exit reason bits beyond the basic reason (SDM 25.9.1) */
 #define EXIT_REASON_ENTRY_FAILURE BIT(31)

@@ -16,35 +16,34 @@
 #include "core/errno.h"
 #include "core/vm.h"
 
-#define X86_CR0_EM BIT(2)
-#define X86_CR0_TS BIT(3)
-#define X86_CR4_VME	   BIT(0)
-#define X86_CR4_PVI	   BIT(1)
-#define X86_CR4_TSD	   BIT(2)
-#define X86_CR4_DE	   BIT(3)
-#define X86_CR4_PSE	   BIT(4)
-#define X86_CR4_MCE	   BIT(6)
-#define X86_CR4_PCE	   BIT(8)
-#define X86_CR4_UMIP	   BIT(11)
-#define X86_CR4_SMEP	   BIT(20)
-#define X86_CR4_SMAP	   BIT(21)
+#define X86_CR0_EM   BIT(2)
+#define X86_CR0_TS   BIT(3)
+#define X86_CR4_VME  BIT(0)
+#define X86_CR4_PVI  BIT(1)
+#define X86_CR4_TSD  BIT(2)
+#define X86_CR4_DE   BIT(3)
+#define X86_CR4_PSE  BIT(4)
+#define X86_CR4_MCE  BIT(6)
+#define X86_CR4_PCE  BIT(8)
+#define X86_CR4_UMIP BIT(11)
+#define X86_CR4_SMEP BIT(20)
+#define X86_CR4_SMAP BIT(21)
 
 /* CR access exit qualification (SDM table 28-3) */
-#define CR_QUAL_CR(q)	     ((q)&0xf)
-#define CR_QUAL_TYPE(q)	     (((q) >> 4) & 3)
-#define CR_QUAL_GPR(q)	     (((q) >> 8) & 0xf)
-#define CR_QUAL_LMSW_SRC(q)  (((q) >> 16) & 0xffff)
-#define CR_TYPE_MOV_TO	     0
-#define CR_TYPE_MOV_FROM     1
-#define CR_TYPE_CLTS	     2
-#define CR_TYPE_LMSW	     3
+#define CR_QUAL_CR(q)	    ((q)&0xf)
+#define CR_QUAL_TYPE(q)	    (((q) >> 4) & 3)
+#define CR_QUAL_GPR(q)	    (((q) >> 8) & 0xf)
+#define CR_QUAL_LMSW_SRC(q) (((q) >> 16) & 0xffff)
+#define CR_TYPE_MOV_TO	    0
+#define CR_TYPE_MOV_FROM    1
+#define CR_TYPE_CLTS	    2
+#define CR_TYPE_LMSW	    3
 
 #define CR0_HOST_OWNED (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW | X86_CR0_NE | X86_CR0_ET)
 /* Guest-owned CR4 bits: ones a kernel flips at run time (PGE for global TLB flushes) and that
  * need no checking beyond what the CPU does. */
-#define CR4_GUEST_OWNED                                                                     \
-	(X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT | X86_CR4_TSD | \
-	 X86_CR4_DE)
+#define CR4_GUEST_OWNED \
+	(X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT | X86_CR4_TSD | X86_CR4_DE)
 
 uint64_t vcpu_cr0_host_owned(void)
 {
@@ -63,8 +62,7 @@ static uint64_t cr4_allowed(struct vcpu *vcpu)
 	struct cpuid_vcpu_state st = { 0 };
 	uint32_t l1[4], l7[4];
 	uint64_t ok = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE |
-		      X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR |
-		      X86_CR4_OSXMMEXCPT;
+		      X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 
 	cpuid_policy_lookup(p, 1, 0, &st, l1);
 	cpuid_policy_lookup(p, 7, 0, &st, l7);

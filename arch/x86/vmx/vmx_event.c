@@ -89,8 +89,7 @@ void vcpu_requeue_vectoring_event(struct vcpu *vcpu, uint32_t info)
 		ev->error_code = (uint32_t)vcpu_reg_read(vcpu, VCPU_REG_IDT_VECTORING_ERROR_CODE);
 	if (type == INTR_TYPE_SW_INTERRUPT || type == INTR_TYPE_PRIV_SW_EXCEPTION ||
 	    type == INTR_TYPE_SW_EXCEPTION)
-		ev->instruction_len =
-			(uint32_t)vcpu_reg_read(vcpu, VCPU_REG_EXIT_INSTRUCTION_LEN);
+		ev->instruction_len = (uint32_t)vcpu_reg_read(vcpu, VCPU_REG_EXIT_INSTRUCTION_LEN);
 }
 
 /* Writes a queued event to the VM-entry fields; called right before an entry. */

@@ -14,7 +14,7 @@
 #include "core/vm.h"
 #include "guest/include/plinth/hypercall.h"
 
-#define VEC_MC 18
+#define VEC_MC		   18
 #define EPT_QUAL_READ	   BIT(0)
 #define EPT_QUAL_WRITE	   BIT(1)
 #define EPT_QUAL_FETCH	   BIT(2)
@@ -38,8 +38,9 @@ static int exit_exception_nmi(struct vcpu *vcpu)
 			(unsigned long long)rip(vcpu));
 		return -EIO;
 	}
-	vm_stop(vcpu->vm, "exception %u exited although plinth does not intercept it, at RIP 0x%llx",
-		vector, (unsigned long long)rip(vcpu));
+	vm_stop(vcpu->vm,
+		"exception %u exited although plinth does not intercept it, at RIP 0x%llx", vector,
+		(unsigned long long)rip(vcpu));
 	return -EIO;
 }
 
@@ -58,8 +59,8 @@ static int exit_triple_fault(struct vcpu *vcpu)
 static int exit_cpuid(struct vcpu *vcpu)
 {
 	uint64_t *r = vcpu->regs;
-	const struct cpuid_entry *e = cpuid_policy_fixed_entry(&vcpu->vm->cpuid,
-								(uint32_t)r[VCPU_REG_RAX]);
+	const struct cpuid_entry *e =
+		cpuid_policy_fixed_entry(&vcpu->vm->cpuid, (uint32_t)r[VCPU_REG_RAX]);
 
 	if (likely(e)) {
 		r[VCPU_REG_RAX] = e->eax;
@@ -69,7 +70,8 @@ static int exit_cpuid(struct vcpu *vcpu)
 	} else {
 		struct cpuid_vcpu_state st = {
 			.apic_id = vcpu->id,
-			.cr4_osxsave = vcpu->cr4_shadow & X86_CR4_OSXSAVE, /* host-owned: no VMREAD */
+			.cr4_osxsave =
+				vcpu->cr4_shadow & X86_CR4_OSXSAVE, /* host-owned: no VMREAD */
 			.xcr0 = vcpu->sysregs[SYSREG_XCR0],
 		};
 		uint32_t out[4];
@@ -188,7 +190,8 @@ int vmx_exit_ept_violation(struct vcpu *vcpu)
 	 * MMIO devices (issue 4) will be looked up here first. */
 	if (qual & EPT_QUAL_GLA_VALID)
 		vm_stop(vcpu->vm,
-			"EPT violation: %s GPA 0x%llx (linear 0x%llx), outside its RAM and devices, "
+			"EPT violation: %s GPA 0x%llx (linear 0x%llx), outside its RAM and "
+			"devices, "
 			"at RIP 0x%llx",
 			access_name(qual), (unsigned long long)gpa,
 			(unsigned long long)vcpu_reg_read(vcpu, VCPU_REG_GUEST_LINEAR_ADDRESS),
@@ -215,7 +218,7 @@ static int exit_task_switch(struct vcpu *vcpu)
 	return -EIO;
 }
 
-#define HANDLER(reason, fn) [EXIT_REASON_##reason] = { .handler = (fn) }
+#define HANDLER(reason, fn)  [EXIT_REASON_##reason] = { .handler = (fn) }
 #define DELIVERY(reason, fn) [EXIT_REASON_##reason] = { .handler = (fn), .during_delivery = true }
 
 const struct vmx_exit_entry vmx_exit_table[] = {

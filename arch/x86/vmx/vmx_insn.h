@@ -53,8 +53,8 @@ static inline int vmx_vmptrld(uint64_t hpa)
 	return failed ? -5 : 0;
 }
 
-#define INVEPT_SINGLE_CONTEXT 1
-#define INVEPT_ALL_CONTEXT    2
+#define INVEPT_SINGLE_CONTEXT  1
+#define INVEPT_ALL_CONTEXT     2
 #define INVVPID_SINGLE_CONTEXT 1
 #define INVVPID_ALL_CONTEXT    2
 

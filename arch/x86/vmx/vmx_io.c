@@ -14,11 +14,11 @@
 #include "core/vm.h"
 
 /* I/O exit qualification (SDM table 28-5) */
-#define IO_QUAL_SIZE(q)	  (((q)&7) + 1)
-#define IO_QUAL_IN	  BIT(3)
-#define IO_QUAL_STRING	  BIT(4)
-#define IO_QUAL_REP	  BIT(5)
-#define IO_QUAL_PORT(q)	  ((uint16_t)((q) >> 16))
+#define IO_QUAL_SIZE(q) (((q)&7) + 1)
+#define IO_QUAL_IN	BIT(3)
+#define IO_QUAL_STRING	BIT(4)
+#define IO_QUAL_REP	BIT(5)
+#define IO_QUAL_PORT(q) ((uint16_t)((q) >> 16))
 /* VM-exit instruction information for INS/OUTS (SDM table 28-8) */
 #define IO_INFO_ADDR_SIZE(i) (((i) >> 7) & 7)
 #define IO_INFO_SEG(i)	     (((i) >> 15) & 7)
@@ -32,8 +32,7 @@ static int bus_access(struct vcpu *vcpu, uint16_t port, unsigned int size, bool 
 
 	if (err && !vcpu->vm->stop_requested)
 		vm_stop(vcpu->vm, "a device refused %s of %u byte%s at port 0x%x (%s)",
-			in ? "an IN" : "an OUT", size, size == 1 ? "" : "s", port,
-			errno_name(err));
+			in ? "an IN" : "an OUT", size, size == 1 ? "" : "s", port, errno_name(err));
 	return err;
 }
 
@@ -57,13 +56,14 @@ static int string_element(struct vcpu *vcpu, uint64_t gla, unsigned int size, bo
 			return 1;
 		}
 		if (r != EMUL_OK) {
-			vm_stop(vcpu->vm, "string I/O through a page table outside its RAM at GLA 0x%llx",
+			vm_stop(vcpu->vm,
+				"string I/O through a page table outside its RAM at GLA 0x%llx",
 				(unsigned long long)(gla + done));
 			return -EFAULT;
 		}
 		n = MIN(n, (unsigned int)(PAGE_SIZE - (gpa & (PAGE_SIZE - 1))));
-		r = to_guest ? guest_mem_write(&vcpu->vm->mem, gpa, bytes + done, n)
-			     : guest_mem_read(&vcpu->vm->mem, gpa, bytes + done, n);
+		r = to_guest ? guest_mem_write(&vcpu->vm->mem, gpa, bytes + done, n) :
+			       guest_mem_read(&vcpu->vm->mem, gpa, bytes + done, n);
 		if (r) {
 			vm_stop(vcpu->vm, "string I/O %s GPA 0x%llx, outside its RAM",
 				to_guest ? "to" : "from", (unsigned long long)gpa);

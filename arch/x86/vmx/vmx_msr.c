@@ -11,20 +11,20 @@
 #include "core/log.h"
 #include "core/vm.h"
 
-#define MSR_IA32_TSC		 0x10
-#define MSR_IA32_PLATFORM_ID	 0x17
-#define MSR_IA32_BIOS_UPDT_TRIG	 0x79
-#define MSR_IA32_BIOS_SIGN_ID	 0x8b
-#define MSR_IA32_SYSENTER_CS	 0x174
-#define MSR_IA32_SYSENTER_ESP	 0x175
-#define MSR_IA32_SYSENTER_EIP	 0x176
-#define MSR_IA32_MISC_ENABLE	 0x1a0
-#define MSR_IA32_DEBUGCTL	 0x1d9
-#define MSR_STAR		 0xc0000081
-#define MSR_LSTAR		 0xc0000082
-#define MSR_CSTAR		 0xc0000083
-#define MSR_SFMASK		 0xc0000084
-#define MSR_TSC_AUX		 0xc0000103
+#define MSR_IA32_TSC		0x10
+#define MSR_IA32_PLATFORM_ID	0x17
+#define MSR_IA32_BIOS_UPDT_TRIG 0x79
+#define MSR_IA32_BIOS_SIGN_ID	0x8b
+#define MSR_IA32_SYSENTER_CS	0x174
+#define MSR_IA32_SYSENTER_ESP	0x175
+#define MSR_IA32_SYSENTER_EIP	0x176
+#define MSR_IA32_MISC_ENABLE	0x1a0
+#define MSR_IA32_DEBUGCTL	0x1d9
+#define MSR_STAR		0xc0000081
+#define MSR_LSTAR		0xc0000082
+#define MSR_CSTAR		0xc0000083
+#define MSR_SFMASK		0xc0000084
+#define MSR_TSC_AUX		0xc0000103
 
 /* IA32_MISC_ENABLE as a guest sees it: fast strings on, no branch-trace or PEBS store. */
 #define MISC_ENABLE_VALUE (BIT(0) | BIT(11) | BIT(12))

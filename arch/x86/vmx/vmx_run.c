@@ -68,7 +68,8 @@ static const char *broken_guest_state_rule(struct vcpu *vcpu)
 		return "CR4 breaks the VMX fixed bits (SDM 27.3.1.1)";
 	if (ia32e != !!(efer & X86_EFER_LMA) || (ia32e && !(cr4 & X86_CR4_PAE)) ||
 	    ((cr0 & X86_CR0_PG) && ia32e != !!(efer & X86_EFER_LME)))
-		return "IA-32e mode guest, EFER.LMA/LME, CR0.PG and CR4.PAE disagree (SDM 27.3.1.1)";
+		return "IA-32e mode guest, EFER.LMA/LME, CR0.PG and CR4.PAE disagree (SDM "
+		       "27.3.1.1)";
 	vcpu_seg_read(vcpu, VCPU_SEG_CS, &cs);
 	if (!ia32e && (cs.ar & SEG_AR_L))
 		return "CS.L is set outside IA-32e mode (SDM 27.3.1.2)";
@@ -124,9 +125,9 @@ static void entry_failed_exit(struct vcpu *vcpu, uint32_t reason)
 	uint32_t basic = reason & EXIT_REASON_BASIC_MASK;
 	uint64_t qual = vcpu_reg_read(vcpu, VCPU_REG_EXIT_QUALIFICATION);
 
-	const char *rule = basic == EXIT_REASON_INVALID_GUEST_STATE && qual == 0
-				   ? broken_guest_state_rule(vcpu)
-				   : NULL;
+	const char *rule = basic == EXIT_REASON_INVALID_GUEST_STATE && qual == 0 ?
+				   broken_guest_state_rule(vcpu) :
+				   NULL;
 
 	vm_stop(vcpu->vm, "%s (exit reason %u, qualification %llu: %s)%s%s",
 		vmx_exit_reason_name(basic), basic, (unsigned long long)qual,
@@ -166,8 +167,8 @@ void vmx_vcpu_run(struct vcpu *vcpu)
 		}
 		entry = basic < vmx_exit_table_size ? &vmx_exit_table[basic] : NULL;
 		if (unlikely(!entry || !entry->handler)) {
-			vm_stop(vm, "exit %u (%s) at RIP 0x%llx, which plinth does not handle", basic,
-				vmx_exit_reason_name(basic),
+			vm_stop(vm, "exit %u (%s) at RIP 0x%llx, which plinth does not handle",
+				basic, vmx_exit_reason_name(basic),
 				(unsigned long long)vcpu_reg_read(vcpu, VCPU_REG_RIP));
 			break;
 		}

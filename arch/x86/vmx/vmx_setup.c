@@ -61,8 +61,8 @@ static int compute_controls(const struct vmx_raw_caps *raw, const struct vmx_cap
 	 * need no exit with EPT; CR8 exits because there is no virtual APIC. */
 	err |= adjust("processor-based", proc_cap,
 		      PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_RDPMC_EXITING |
-			      PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING |
-			      PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_MONITOR_EXITING |
+			      PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING | PROC_USE_IO_BITMAPS |
+			      PROC_USE_MSR_BITMAPS | PROC_MONITOR_EXITING |
 			      PROC_ACTIVATE_SECONDARY | PROC_USE_TSC_OFFSETTING,
 		      0, &vmx_host.proc);
 	err |= adjust("secondary processor-based", raw->procbased2,
@@ -86,7 +86,8 @@ static int compute_controls(const struct vmx_raw_caps *raw, const struct vmx_cap
 	if ((vmx_host.pin & PIN_PREEMPTION_TIMER) && caps->preemption_timer) {
 		unsigned int shift = caps->preemption_timer_shift;
 
-		vmx_host.preemption_timer_value = 1u << (PREEMPTION_SLICE_TSC_LOG2 - MIN(shift, 20u));
+		vmx_host.preemption_timer_value = 1u
+						  << (PREEMPTION_SLICE_TSC_LOG2 - MIN(shift, 20u));
 	} else {
 		vmx_host.pin &= ~PIN_PREEMPTION_TIMER;
 	}
@@ -117,9 +118,9 @@ static void msr_bitmap_pass(uint8_t *bitmap, uint32_t msr, bool read, bool write
 		return;
 	}
 	if (read)
-		bitmap[base + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+		bitmap[base + bit / 8] &= (uint8_t) ~(1u << (bit % 8));
 	if (write)
-		bitmap[base + 2048 + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+		bitmap[base + 2048 + bit / 8] &= (uint8_t) ~(1u << (bit % 8));
 }
 
 static int build_bitmaps(void)
@@ -156,7 +157,8 @@ static int xsave_init(void)
 	struct cpuid_regs r = cpuid(1);
 
 	if (!(r.ecx & CPUID1_ECX_XSAVE)) {
-		pr_err("VMX: this CPU has no XSAVE; plinth needs it to keep guests' FPU state apart\n");
+		pr_err("VMX: this CPU has no XSAVE; plinth needs it to keep guests' FPU state "
+		       "apart\n");
 		return -EOPNOTSUPP;
 	}
 	write_cr4(read_cr4() | X86_CR4_OSXSAVE);

@@ -26,14 +26,14 @@ extern char vmx_exit_point[];
 #define RFLAGS_FIXED	   BIT(1)
 
 /* Segment access rights for the initial states (SDM 24.4.1). */
-#define AR_CODE_REAL	 0x009b /* present, S, execute/read, accessed */
-#define AR_DATA_REAL	 0x0093 /* present, S, read/write, accessed */
-#define AR_CODE32	 0xc09b /* + D, G */
-#define AR_DATA32	 0xc093
-#define AR_CODE64	 0xa09b /* + L, G */
-#define AR_TSS_BUSY	 0x008b /* present, 32/64-bit busy TSS */
-#define AR_LDT		 0x0082
-#define AR_UNUSABLE	 SEG_AR_UNUSABLE
+#define AR_CODE_REAL 0x009b /* present, S, execute/read, accessed */
+#define AR_DATA_REAL 0x0093 /* present, S, read/write, accessed */
+#define AR_CODE32    0xc09b /* + D, G */
+#define AR_DATA32    0xc093
+#define AR_CODE64    0xa09b /* + L, G */
+#define AR_TSS_BUSY  0x008b /* present, 32/64-bit busy TSS */
+#define AR_LDT	     0x0082
+#define AR_UNUSABLE  SEG_AR_UNUSABLE
 
 struct desc_ptr {
 	uint16_t limit;
@@ -52,10 +52,10 @@ static int write_fields(const uint32_t *fields, const uint64_t *values, unsigned
 	return 0;
 }
 
-#define WRITE_ALL(...)                                                         \
-	({                                                                     \
-		static const uint32_t f_[] = { __VA_ARGS__ };                  \
-		write_fields(f_, v_, ARRAY_SIZE(f_));                          \
+#define WRITE_ALL(...)                                        \
+	({                                                    \
+		static const uint32_t f_[] = { __VA_ARGS__ }; \
+		write_fields(f_, v_, ARRAY_SIZE(f_));         \
 	})
 
 static int setup_controls(struct vcpu *vcpu, uint64_t eptp, bool long_mode)
@@ -134,15 +134,14 @@ static int setup_host_state(void)
 			rdmsr(MSR_IA32_PAT),
 			(uint64_t)vmx_exit_point,
 		};
-		return WRITE_ALL(VMCS_HOST_CR0, VMCS_HOST_CR3, VMCS_HOST_CR4,
-				 VMCS_HOST_CS_SELECTOR, VMCS_HOST_SS_SELECTOR,
-				 VMCS_HOST_DS_SELECTOR, VMCS_HOST_ES_SELECTOR,
-				 VMCS_HOST_FS_SELECTOR, VMCS_HOST_GS_SELECTOR,
-				 VMCS_HOST_TR_SELECTOR, VMCS_HOST_FS_BASE, VMCS_HOST_GS_BASE,
-				 VMCS_HOST_TR_BASE, VMCS_HOST_GDTR_BASE, VMCS_HOST_IDTR_BASE,
-				 VMCS_HOST_IA32_SYSENTER_CS, VMCS_HOST_IA32_SYSENTER_ESP,
-				 VMCS_HOST_IA32_SYSENTER_EIP, VMCS_HOST_IA32_EFER,
-				 VMCS_HOST_IA32_PAT, VMCS_HOST_RIP);
+		return WRITE_ALL(VMCS_HOST_CR0, VMCS_HOST_CR3, VMCS_HOST_CR4, VMCS_HOST_CS_SELECTOR,
+				 VMCS_HOST_SS_SELECTOR, VMCS_HOST_DS_SELECTOR,
+				 VMCS_HOST_ES_SELECTOR, VMCS_HOST_FS_SELECTOR,
+				 VMCS_HOST_GS_SELECTOR, VMCS_HOST_TR_SELECTOR, VMCS_HOST_FS_BASE,
+				 VMCS_HOST_GS_BASE, VMCS_HOST_TR_BASE, VMCS_HOST_GDTR_BASE,
+				 VMCS_HOST_IDTR_BASE, VMCS_HOST_IA32_SYSENTER_CS,
+				 VMCS_HOST_IA32_SYSENTER_ESP, VMCS_HOST_IA32_SYSENTER_EIP,
+				 VMCS_HOST_IA32_EFER, VMCS_HOST_IA32_PAT, VMCS_HOST_RIP);
 	}
 }
 
@@ -294,7 +293,9 @@ void vmx_vcpu_free(struct vcpu *vcpu)
 
 static inline void xsetbv(uint32_t index, uint64_t value)
 {
-	__asm__ volatile("xsetbv" : : "c"(index), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
+	__asm__ volatile("xsetbv"
+			 :
+			 : "c"(index), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
 }
 
 static inline void xsave(void *area, uint64_t mask)
@@ -314,16 +315,16 @@ static inline void xrstor(const void *area, uint64_t mask)
 			 : "memory");
 }
 
-#define DEFINE_DR_ACCESSORS(n)                                                  \
-	static inline uint64_t read_dr##n(void)                                 \
-	{                                                                       \
-		uint64_t v;                                                     \
-		__asm__ volatile("mov %%db" #n ", %0" : "=r"(v));               \
-		return v;                                                       \
-	}                                                                       \
-	static inline void write_dr##n(uint64_t v)                              \
-	{                                                                       \
-		__asm__ volatile("mov %0, %%db" #n : : "r"(v));                 \
+#define DEFINE_DR_ACCESSORS(n)                                    \
+	static inline uint64_t read_dr##n(void)                   \
+	{                                                         \
+		uint64_t v;                                       \
+		__asm__ volatile("mov %%db" #n ", %0" : "=r"(v)); \
+		return v;                                         \
+	}                                                         \
+	static inline void write_dr##n(uint64_t v)                \
+	{                                                         \
+		__asm__ volatile("mov %0, %%db" #n : : "r"(v));   \
 	}
 DEFINE_DR_ACCESSORS(0)
 DEFINE_DR_ACCESSORS(1)

@@ -11,20 +11,20 @@
 #define PLINTH_GUEST_HYPERCALL_H
 
 /* CPUID leaf 0x40000000: EAX = the highest hypervisor leaf, EBX:ECX:EDX = the signature. */
-#define PLINTH_CPUID_LEAF_BASE	    0x40000000u
-#define PLINTH_CPUID_SIGNATURE	    "PlinthPlinth"
-#define PLINTH_CPUID_SIGNATURE_EBX  0x6e696c50u /* "Plin" */
-#define PLINTH_CPUID_SIGNATURE_ECX  0x6c506874u /* "thPl" */
-#define PLINTH_CPUID_SIGNATURE_EDX  0x68746e69u /* "inth" */
+#define PLINTH_CPUID_LEAF_BASE	   0x40000000u
+#define PLINTH_CPUID_SIGNATURE	   "PlinthPlinth"
+#define PLINTH_CPUID_SIGNATURE_EBX 0x6e696c50u /* "Plin" */
+#define PLINTH_CPUID_SIGNATURE_ECX 0x6c506874u /* "thPl" */
+#define PLINTH_CPUID_SIGNATURE_EDX 0x68746e69u /* "inth" */
 /* Leaf 0x40000001: EAX = ABI version (major << 16 | minor). */
-#define PLINTH_CPUID_LEAF_VERSION   0x40000001u
-#define PLINTH_CPUID_MAX_LEAF	    PLINTH_CPUID_LEAF_VERSION
-#define PLINTH_ABI_VERSION	    0x00010000u
+#define PLINTH_CPUID_LEAF_VERSION 0x40000001u
+#define PLINTH_CPUID_MAX_LEAF	  PLINTH_CPUID_LEAF_VERSION
+#define PLINTH_ABI_VERSION	  0x00010000u
 
 /* Does nothing; returns 0. The cheapest round trip into plinth, for benchmarks. */
-#define PLINTH_HC_NOP		    0
+#define PLINTH_HC_NOP 0
 /* Returns 0 and the calling vCPU's counters: RBX = VM exits, RCX = VMREADs, RDX = VMWRITEs,
  * each counted up to the exit that carries this call (its own accesses are not included). */
-#define PLINTH_HC_VCPU_STATS	    1
+#define PLINTH_HC_VCPU_STATS 1
 
 #endif
