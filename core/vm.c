@@ -114,7 +114,10 @@ int vm_create(const struct guest_config *gc, unsigned int id, const struct loade
 		goto fail;
 	}
 	pio_bus_init(&vm->pio, vm);
+	mmio_bus_init(&vm->mmio);
 	err = platform_init(&vm->platform, &vm->pio, vm);
+	if (!err)
+		err = pc_testdev_init(&vm->testdev, &vm->pio, &vm->mmio);
 	if (err) {
 		pr_err("guest %s: cannot set up its devices (%s)\n", gc->name, errno_name(err));
 		goto fail;

@@ -15,6 +15,8 @@
 #include "core/guest_mem.h"
 #include "core/loader.h"
 #include "core/vcpu.h"
+#include "drivers/vdev/mmio_bus.h"
+#include "drivers/vdev/pc_testdev.h"
 #include "drivers/vdev/pio_bus.h"
 #include "drivers/vdev/platform.h"
 
@@ -37,6 +39,8 @@ struct vm {
 	struct cpuid_policy cpuid;
 	struct pio_bus pio;
 	struct platform platform;
+	struct mmio_bus mmio;
+	struct pc_testdev testdev;
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	unsigned int nr_vcpus;
 	uint64_t start_tsc;

@@ -186,8 +186,10 @@ int vmx_exit_ept_violation(struct vcpu *vcpu)
 	uint64_t qual = vcpu_reg_read(vcpu, VCPU_REG_EXIT_QUALIFICATION);
 	uint64_t gpa = vcpu_reg_read(vcpu, VCPU_REG_GUEST_PHYSICAL_ADDRESS);
 
-	/* Every RAM page is mapped with full rights: an EPT violation is an access outside RAM.
-	 * MMIO devices (issue 4) will be looked up here first. */
+	/* Every RAM page is mapped with full rights: an EPT violation is a device's MMIO range,
+	 * or an access outside RAM and devices. */
+	if (mmio_bus_find(&vcpu->vm->mmio, gpa))
+		return vmx_emulate_mmio(vcpu, gpa);
 	if (qual & EPT_QUAL_GLA_VALID)
 		vm_stop(vcpu->vm,
 			"EPT violation: %s GPA 0x%llx (linear 0x%llx), outside its RAM and "

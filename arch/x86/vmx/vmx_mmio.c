@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+/*
+ * MMIO: an EPT violation on a device's range is one guest instruction that plinth performs
+ * itself. The emulator (emulate/) knows nothing of VMX; these ops connect it to the vCPU's
+ * register cache (so a register is read from the VMCS only if the instruction uses it), the
+ * guest's page tables and RAM, and the VM's MMIO and port buses.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/vmx/vcpu_mem.h"
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_exit.h"
+#include "core/errno.h"
+#include "core/printf.h"
+#include "core/vm.h"
+#include "emulate/emulate.h"
+
+#define X86_RFLAGS_VM BIT(17)
+
+static struct vcpu *vcpu_of(struct emul_ctxt *ctxt)
+{
+	return ctxt->opaque;
+}
+
+/* enum emul_reg and enum vcpu_reg agree on 0-17 (GPRs, RIP, RFLAGS). */
+STATIC_ASSERT((int)EMUL_REG_RIP == (int)VCPU_REG_RIP);
+STATIC_ASSERT((int)EMUL_REG_RFLAGS == (int)VCPU_REG_RFLAGS);
+
+static uint64_t op_read_gpr(struct emul_ctxt *ctxt, unsigned int reg)
+{
+	return vcpu_reg_read(vcpu_of(ctxt), (enum vcpu_reg)reg);
+}
+
+static void op_write_gpr(struct emul_ctxt *ctxt, unsigned int reg, uint64_t val)
+{
+	vcpu_reg_write(vcpu_of(ctxt), (enum vcpu_reg)reg, val);
+}
+
+static int op_translate(struct emul_ctxt *ctxt, uint64_t la, unsigned int access, uint64_t *gpa,
+			struct emul_fault *fault)
+{
+	return vcpu_translate(vcpu_of(ctxt), la, access, gpa, fault);
+}
+
+static int op_read_phys(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int len)
+{
+	return guest_mem_read(&vcpu_of(ctxt)->vm->mem, gpa, buf, len) ? EMUL_MMIO : EMUL_OK;
+}
+
+static int op_write_phys(struct emul_ctxt *ctxt, uint64_t gpa, const void *buf, unsigned int len)
+{
+	return guest_mem_write(&vcpu_of(ctxt)->vm->mem, gpa, buf, len) ? EMUL_MMIO : EMUL_OK;
+}
+
+static int mmio(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int len, bool write)
+{
+	struct vm *vm = vcpu_of(ctxt)->vm;
+	int err = mmio_bus_access(&vm->mmio, gpa, buf, len, write);
+
+	if (err == -ENODEV) {
+		vm_stop(vm, "%s GPA 0x%llx (%u bytes) from an emulated instruction: neither RAM nor "
+			    "a device",
+			write ? "write to" : "read from", (unsigned long long)gpa, len);
+		return EMUL_ERROR;
+	}
+	if (err) {
+		vm_stop(vm, "a device refused a %u-byte %s at GPA 0x%llx (%s)", len,
+			write ? "write" : "read", (unsigned long long)gpa, errno_name(err));
+		return EMUL_ERROR;
+	}
+	return EMUL_OK;
+}
+
+static int op_mmio_read(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int len)
+{
+	return mmio(ctxt, gpa, buf, len, false);
+}
+
+static int op_mmio_write(struct emul_ctxt *ctxt, uint64_t gpa, const void *buf, unsigned int len)
+{
+	return mmio(ctxt, gpa, (void *)buf, len, true);
+}
+
+static int op_pio_in(struct emul_ctxt *ctxt, uint16_t port, unsigned int len, uint32_t *val)
+{
+	*val = ~0u;
+	return pio_bus_access(&vcpu_of(ctxt)->vm->pio, port, len, false, val) ? EMUL_ERROR
+									       : EMUL_OK;
+}
+
+static int op_pio_out(struct emul_ctxt *ctxt, uint16_t port, unsigned int len, uint32_t val)
+{
+	return pio_bus_access(&vcpu_of(ctxt)->vm->pio, port, len, true, &val) ? EMUL_ERROR
+									       : EMUL_OK;
+}
+
+static void op_get_segment(struct emul_ctxt *ctxt, unsigned int seg, struct emul_segment *s)
+{
+	struct vcpu_segment v;
+
+	/* The emulator's attribute layout is the VMX access-rights layout. */
+	vcpu_seg_read(vcpu_of(ctxt), (enum vcpu_seg)seg, &v);
+	*s = (struct emul_segment){
+		.base = v.base, .limit = v.limit, .attr = v.ar, .selector = v.selector
+	};
+}
+
+static unsigned int op_get_cpl(struct emul_ctxt *ctxt)
+{
+	return vcpu_cpl(vcpu_of(ctxt));
+}
+
+static uint64_t op_get_cr(struct emul_ctxt *ctxt, unsigned int cr)
+{
+	struct vcpu *vcpu = vcpu_of(ctxt);
+
+	switch (cr) {
+	case 0:
+		return vcpu_guest_cr0(vcpu);
+	case 2:
+		return read_cr2(); /* the guest's while it is loaded */
+	case 3:
+		return vcpu_reg_read(vcpu, VCPU_REG_CR3);
+	case 4:
+		return vcpu_guest_cr4(vcpu);
+	default:
+		return 0;
+	}
+}
+
+/* The guest's XMM registers are live in the CPU while it is loaded (plinth has no SSE). */
+#define XMM_CASE(n)                                                                  \
+	case n:                                                                      \
+		if (write)                                                           \
+			__asm__ volatile("movdqu %0, %%xmm" #n : : "m"(*val));       \
+		else                                                                 \
+			__asm__ volatile("movdqu %%xmm" #n ", %0" : "=m"(*val));     \
+		break;
+
+static void xmm_access(unsigned int n, struct emul_xmm *val, bool write)
+{
+	switch (n) {
+		XMM_CASE(0)
+		XMM_CASE(1)
+		XMM_CASE(2)
+		XMM_CASE(3)
+		XMM_CASE(4)
+		XMM_CASE(5)
+		XMM_CASE(6)
+		XMM_CASE(7)
+		XMM_CASE(8)
+		XMM_CASE(9)
+		XMM_CASE(10)
+		XMM_CASE(11)
+		XMM_CASE(12)
+		XMM_CASE(13)
+		XMM_CASE(14)
+		XMM_CASE(15)
+	}
+}
+
+static void op_read_xmm(struct emul_ctxt *ctxt, unsigned int n, struct emul_xmm *val)
+{
+	xmm_access(n, val, false);
+}
+
+static void op_write_xmm(struct emul_ctxt *ctxt, unsigned int n, const struct emul_xmm *val)
+{
+	xmm_access(n, (struct emul_xmm *)val, true);
+}
+
+static void op_inject_fault(struct emul_ctxt *ctxt, const struct emul_fault *fault)
+{
+	struct vcpu *vcpu = vcpu_of(ctxt);
+
+	if (fault->vector == EMUL_VEC_PF)
+		vcpu_inject_page_fault(vcpu, fault->cr2, fault->error_code);
+	else
+		vcpu_inject_exception(vcpu, fault->vector, fault->error_code_valid,
+				      fault->error_code);
+}
+
+static const struct emul_ops vmx_emul_ops = {
+	.read_gpr = op_read_gpr,
+	.write_gpr = op_write_gpr,
+	.translate = op_translate,
+	.read_phys = op_read_phys,
+	.write_phys = op_write_phys,
+	.mmio_read = op_mmio_read,
+	.mmio_write = op_mmio_write,
+	.pio_in = op_pio_in,
+	.pio_out = op_pio_out,
+	.get_segment = op_get_segment,
+	.get_cpl = op_get_cpl,
+	.get_cr = op_get_cr,
+	.read_xmm = op_read_xmm,
+	.write_xmm = op_write_xmm,
+	.inject_fault = op_inject_fault,
+};
+
+/* SDM vol. 3A 2.2: the mode from CR0.PE, RFLAGS.VM, EFER.LMA and CS.L / CS.D. */
+static enum emul_mode guest_mode(struct vcpu *vcpu)
+{
+	struct vcpu_segment cs;
+
+	if (!(vcpu_reg_read(vcpu, VCPU_REG_CR0) & X86_CR0_PE))
+		return EMUL_MODE_REAL;
+	if (vcpu_reg_read(vcpu, VCPU_REG_RFLAGS) & X86_RFLAGS_VM)
+		return EMUL_MODE_VM86;
+	vcpu_seg_read(vcpu, VCPU_SEG_CS, &cs);
+	if ((vcpu_reg_read(vcpu, VCPU_REG_EFER) & X86_EFER_LMA) && (cs.ar & SEG_AR_L))
+		return EMUL_MODE_PROT64;
+	return (cs.ar & SEG_AR_DB) ? EMUL_MODE_PROT32 : EMUL_MODE_PROT16;
+}
+
+int vmx_emulate_mmio(struct vcpu *vcpu, uint64_t gpa)
+{
+	struct emul_ctxt ctxt;
+	int r;
+
+	emul_init(&ctxt, &vmx_emul_ops, vcpu, guest_mode(vcpu));
+	r = emul_run(&ctxt);
+	if (r == EMUL_OK || r == EMUL_FAULT)
+		return 0;
+	if (!vcpu->vm->stop_requested) {
+		char bytes[3 * 15 + 1] = "";
+		size_t used = 0;
+
+		for (unsigned int i = 0; i < ctxt.insn.nbytes && i < 15; i++)
+			used += (size_t)ksnprintf(bytes + used, sizeof(bytes) - used, "%s%02x",
+						  i ? " " : "", ctxt.insn.bytes[i]);
+		vm_stop(vcpu->vm,
+			"MMIO access to GPA 0x%llx by an instruction plinth cannot emulate (%s) at RIP "
+			"0x%llx: %s",
+			(unsigned long long)gpa, emul_result_name(r),
+			(unsigned long long)vcpu_reg_read(vcpu, VCPU_REG_RIP),
+			used ? bytes : "no bytes fetched");
+	}
+	return -EIO;
+}
