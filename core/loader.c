@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Guest loading, the common part: dispatch on the format, error reports, the guest memory map,
- * kernels placed by multiboot address fields, and the placement of modules and boot information
- * after the kernel. The image and every header field in it are untrusted; every sum is checked.
+ * the multiboot header search, kernels placed by multiboot address fields, and the placement of
+ * modules and boot information after the kernel. The image and every header field in it are
+ * untrusted; every sum is checked.
  */
 #include <stdarg.h>
 #include "core/loader.h"
@@ -76,6 +77,41 @@ void loader_mem_kib(const struct guest_mem *gm, uint32_t *lower_kib, uint32_t *u
 	*upper_kib = low_end > MiB ? (low_end - MiB) / KiB : 0;
 }
 
+int loader_find_header(struct loader *ld, const struct loader_header_search *s, size_t *header_off)
+{
+	size_t limit = MIN(ld->len, s->search_bytes);
+	size_t sum_off = s->base_len - sizeof(uint32_t); /* of the checksum word */
+	size_t bad_off = SIZE_MAX;
+	uint32_t bad_sum = 0;
+
+	for (size_t off = 0; off + s->base_len <= limit; off += s->align) {
+		uint32_t sum = 0;
+
+		if (loader_rd32(ld, off) != s->magic)
+			continue;
+		for (size_t i = 0; i < s->base_len; i += sizeof(uint32_t))
+			sum += loader_rd32(ld, off + i);
+		if (sum == 0) {
+			*header_off = off;
+			return 0;
+		}
+		if (bad_off == SIZE_MAX) {
+			bad_off = off;
+			bad_sum = sum;
+		}
+	}
+	if (bad_off != SIZE_MAX)
+		return loader_fail(ld, -ENOEXEC,
+				   "%s header at offset 0x%zx: checksum 0x%x is wrong (%s is 0x%x, "
+				   "not 0)",
+				   s->what, bad_off, loader_rd32(ld, bad_off + sum_off),
+				   s->sum_fields, bad_sum);
+	return loader_fail(ld, -ENOEXEC,
+			   "%s header: no magic 0x%x (%zu-byte aligned) in the first %zu bytes of "
+			   "the image",
+			   s->what, s->magic, s->align, limit);
+}
+
 int loader_load_addresses(struct loader *ld, const struct loader_addresses *a,
 			  struct loader_image *img)
 {
@@ -146,9 +182,14 @@ int loader_load_addresses(struct loader *ld, const struct loader_addresses *a,
 	if (guest_mem_write(ld->gm, load_gpa, ld->image + load_off, file_bytes) ||
 	    guest_mem_zero(ld->gm, file_end, mem_end - file_end))
 		return loader_fail(ld, -EFAULT, "%s: copy into guest RAM failed", a->what);
+	if (a->entry_addr < load_gpa || a->entry_addr >= file_end)
+		return loader_fail(
+			ld, -ENOEXEC,
+			"%s: entry_addr 0x%x is outside the loaded image [0x%llx, 0x%llx)",
+			a->entry_what, a->entry_addr, ull(load_gpa), ull(file_end));
 	*img = (struct loader_image){ .start_gpa = load_gpa,
 				      .end_gpa = mem_end,
-				      .file_end_gpa = file_end };
+				      .entry_gpa = a->entry_addr };
 	return 0;
 }
 

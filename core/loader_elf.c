@@ -13,6 +13,9 @@
 
 struct elf_file {
 	bool is64;
+	uint16_t type;
+	uint16_t machine;
+	uint32_t version;
 	uint64_t entry;
 	uint64_t phoff;
 	unsigned int phnum;
@@ -48,11 +51,29 @@ static void read_seg(const struct loader *ld, const struct elf_file *f, unsigned
 	}
 }
 
+/* The file header's fields, widened from ELF32 or ELF64 as f->is64 says; the image holds the
+ * whole header. */
+static void read_ehdr_fields(const struct loader *ld, struct elf_file *f)
+{
+	if (f->is64) {
+		struct elf64_ehdr eh;
+
+		memcpy(&eh, ld->image, sizeof(eh));
+		*f = (struct elf_file){ true,	    eh.e_type,	eh.e_machine, eh.e_version,
+					eh.e_entry, eh.e_phoff, eh.e_phnum,   eh.e_phentsize };
+	} else {
+		struct elf32_ehdr eh;
+
+		memcpy(&eh, ld->image, sizeof(eh));
+		*f = (struct elf_file){ false,	    eh.e_type,	eh.e_machine, eh.e_version,
+					eh.e_entry, eh.e_phoff, eh.e_phnum,   eh.e_phentsize };
+	}
+}
+
 static int read_ehdr(struct loader *ld, bool allow_elf64, struct elf_file *f)
 {
 	const uint8_t *id = ld->image;
-	uint16_t type, machine, want_machine;
-	uint32_t version;
+	uint16_t want_machine;
 	size_t phdr_len;
 	uint64_t ph_end;
 
@@ -80,44 +101,20 @@ static int read_ehdr(struct loader *ld, bool allow_elf64, struct elf_file *f)
 		return loader_fail(ld, -ENOEXEC, "ELF header: EI_VERSION %u is not 1",
 				   id[EI_VERSION]);
 	f->is64 = id[EI_CLASS] == ELFCLASS64;
-	if (f->is64) {
-		struct elf64_ehdr eh;
-
-		phdr_len = sizeof(struct elf64_phdr);
-		want_machine = EM_X86_64;
-		if (ld->len < sizeof(eh))
-			return loader_fail(ld, -ENOEXEC,
-					   "image is %zu bytes, too short for an ELF64 header",
-					   ld->len);
-		memcpy(&eh, ld->image, sizeof(eh));
-		type = eh.e_type;
-		machine = eh.e_machine;
-		version = eh.e_version;
-		f->entry = eh.e_entry;
-		f->phoff = eh.e_phoff;
-		f->phnum = eh.e_phnum;
-		f->phentsize = eh.e_phentsize;
-	} else {
-		struct elf32_ehdr eh;
-
-		phdr_len = sizeof(struct elf32_phdr);
-		want_machine = EM_386;
-		memcpy(&eh, ld->image, sizeof(eh));
-		type = eh.e_type;
-		machine = eh.e_machine;
-		version = eh.e_version;
-		f->entry = eh.e_entry;
-		f->phoff = eh.e_phoff;
-		f->phnum = eh.e_phnum;
-		f->phentsize = eh.e_phentsize;
-	}
-	if (type != ET_EXEC)
-		return loader_fail(ld, -ENOEXEC, "ELF header: e_type %u is not 2 (ET_EXEC)", type);
-	if (machine != want_machine)
-		return loader_fail(ld, -ENOEXEC, "ELF header: e_machine %u is not %u (%s)", machine,
-				   want_machine, f->is64 ? "x86-64" : "i386");
-	if (version != EV_CURRENT)
-		return loader_fail(ld, -ENOEXEC, "ELF header: e_version %u is not 1", version);
+	if (f->is64 && ld->len < sizeof(struct elf64_ehdr))
+		return loader_fail(ld, -ENOEXEC,
+				   "image is %zu bytes, too short for an ELF64 header", ld->len);
+	read_ehdr_fields(ld, f);
+	phdr_len = f->is64 ? sizeof(struct elf64_phdr) : sizeof(struct elf32_phdr);
+	want_machine = f->is64 ? EM_X86_64 : EM_386;
+	if (f->type != ET_EXEC)
+		return loader_fail(ld, -ENOEXEC, "ELF header: e_type %u is not 2 (ET_EXEC)",
+				   f->type);
+	if (f->machine != want_machine)
+		return loader_fail(ld, -ENOEXEC, "ELF header: e_machine %u is not %u (%s)",
+				   f->machine, want_machine, f->is64 ? "x86-64" : "i386");
+	if (f->version != EV_CURRENT)
+		return loader_fail(ld, -ENOEXEC, "ELF header: e_version %u is not 1", f->version);
 	if (f->phnum == 0)
 		return loader_fail(ld, -ENOEXEC, "ELF header: e_phnum is 0, no program headers");
 	if (f->phnum > ELF_MAX_PHDRS)
@@ -275,6 +272,5 @@ int loader_load_elf(struct loader *ld, bool allow_elf64, const uint32_t *entry_g
 			return loader_fail(ld, -EFAULT,
 					   "ELF program header %u: copy into guest RAM failed", i);
 	}
-	img->file_end_gpa = img->end_gpa;
 	return 0;
 }

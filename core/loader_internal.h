@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "core/compiler.h"
 #include "core/loader.h"
+#include "core/string.h"
 
 #define ELF_MAX_PHDRS	64 /* bounds the pairwise overlap check */
 #define LOADER_MMAP_MAX 5
@@ -42,6 +43,15 @@ struct loader_size_str {
 struct loader_size_str loader_size_str(uint64_t bytes);
 #define LOADER_RAM(ld) (loader_size_str((ld)->gm->ram_bytes).s)
 
+/* A little-endian 32-bit field at file offset off; the caller has checked off + 4 <= len. */
+static inline uint32_t loader_rd32(const struct loader *ld, size_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, ld->image + off, sizeof(v));
+	return v;
+}
+
 /* %llx without a cast at every argument. */
 static inline unsigned long long ull(uint64_t v)
 {
@@ -64,8 +74,7 @@ void loader_mem_kib(const struct guest_mem *gm, uint32_t *lower_kib, uint32_t *u
 struct loader_image {
 	uint64_t start_gpa;
 	uint64_t end_gpa;
-	uint64_t file_end_gpa; /* address fields only: end of the bytes copied from the file */
-	uint64_t entry_gpa; /* ELF only: e_entry translated to a physical address */
+	uint64_t entry_gpa; /* physical: ELF's e_entry translated, or the checked entry_addr */
 };
 
 /* Loads the PT_LOAD segments of an ELF32 (EM_386) or, if allow_elf64, ELF64 (EM_X86_64)
@@ -74,8 +83,23 @@ struct loader_image {
 int loader_load_elf(struct loader *ld, bool allow_elf64, const uint32_t *entry_gpa,
 		    struct loader_image *img);
 
+/* The multiboot and multiboot2 header search, as GRUB does it: the first magic at an aligned
+ * offset in the first search_bytes of the image whose fixed part (base_len bytes, magic first,
+ * checksum last) sums to 0 in 32-bit words. */
+struct loader_header_search {
+	const char *what; /* "multiboot", "multiboot2": message prefix */
+	uint32_t magic;
+	size_t align;
+	size_t search_bytes;
+	size_t base_len;
+	const char *sum_fields; /* "magic + flags + checksum": names the words summed */
+};
+/* The header's file offset in *header_off; -ENOEXEC with a message when there is none. */
+int loader_find_header(struct loader *ld, const struct loader_header_search *s, size_t *header_off);
+
 /* The multiboot a.out kludge and the multiboot2 address tag: the header found at file offset
- * header_off says at which address it sits, from where to load and how far bss reaches. */
+ * header_off says at which address it sits, from where to load and how far bss reaches, and
+ * entry_addr must lie in the bytes loaded from the file. */
 struct loader_addresses {
 	const char *what; /* "multiboot header", "multiboot2 address tag": message prefix */
 	size_t header_off;
@@ -84,6 +108,8 @@ struct loader_addresses {
 	uint32_t load_end_addr; /* 0: to the end of the file */
 	uint32_t bss_end_addr; /* 0: no bss */
 	bool load_addr_all_ones_is_file_start; /* multiboot2's load_addr == 0xffffffff */
+	const char *entry_what; /* where entry_addr came from: message prefix */
+	uint32_t entry_addr;
 };
 int loader_load_addresses(struct loader *ld, const struct loader_addresses *a,
 			  struct loader_image *img);

@@ -16,48 +16,14 @@
  * mode. */
 #define MB1_SUPPORTED_REQUIRED (MULTIBOOT_PAGE_ALIGN | MULTIBOOT_MEMORY_INFO | MULTIBOOT_VIDEO_MODE)
 
-static uint32_t rd32(const struct loader *ld, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, ld->image + off, sizeof(v));
-	return v;
-}
-
-/* The first 4-byte aligned header with a valid checksum, as GRUB searches. */
-static int find_header(struct loader *ld, size_t *header_off)
-{
-	size_t limit = MIN(ld->len, (size_t)MULTIBOOT_SEARCH);
-	size_t bad_off = SIZE_MAX;
-	uint32_t bad_sum = 0;
-
-	for (size_t off = 0; off + MULTIBOOT_HEADER_BASE_LEN <= limit;
-	     off += MULTIBOOT_HEADER_ALIGN) {
-		uint32_t sum;
-
-		if (rd32(ld, off) != MULTIBOOT_HEADER_MAGIC)
-			continue;
-		sum = rd32(ld, off) + rd32(ld, off + 4) + rd32(ld, off + 8);
-		if (sum == 0) {
-			*header_off = off;
-			return 0;
-		}
-		if (bad_off == SIZE_MAX) {
-			bad_off = off;
-			bad_sum = sum;
-		}
-	}
-	if (bad_off != SIZE_MAX)
-		return loader_fail(ld, -ENOEXEC,
-				   "multiboot header at offset 0x%zx: checksum 0x%x is wrong "
-				   "(magic + flags + checksum is 0x%x, not 0)",
-				   bad_off, rd32(ld, bad_off + 8), bad_sum);
-	return loader_fail(
-		ld, -ENOEXEC,
-		"multiboot header: no magic 0x%x (4-byte aligned) in the first %zu bytes "
-		"of the image",
-		MULTIBOOT_HEADER_MAGIC, limit);
-}
+static const struct loader_header_search header_search = {
+	.what = "multiboot",
+	.magic = MULTIBOOT_HEADER_MAGIC,
+	.align = MULTIBOOT_HEADER_ALIGN,
+	.search_bytes = MULTIBOOT_SEARCH,
+	.base_len = MULTIBOOT_HEADER_BASE_LEN,
+	.sum_fields = "magic + flags + checksum",
+};
 
 static int load_aout(struct loader *ld, size_t off, const struct multiboot_header *h,
 		     struct loader_image *img)
@@ -69,19 +35,11 @@ static int load_aout(struct loader *ld, size_t off, const struct multiboot_heade
 		.load_addr = h->load_addr,
 		.load_end_addr = h->load_end_addr,
 		.bss_end_addr = h->bss_end_addr,
+		.entry_what = "multiboot header",
+		.entry_addr = h->entry_addr,
 	};
-	int rc;
 
-	rc = loader_load_addresses(ld, &a, img);
-	if (rc)
-		return rc;
-	if (h->entry_addr < img->start_gpa || h->entry_addr >= img->file_end_gpa)
-		return loader_fail(ld, -ENOEXEC,
-				   "multiboot header: entry_addr 0x%x is outside the loaded image "
-				   "[0x%llx, 0x%llx)",
-				   h->entry_addr, ull(img->start_gpa), ull(img->file_end_gpa));
-	img->entry_gpa = h->entry_addr;
-	return 0;
+	return loader_load_addresses(ld, &a, img);
 }
 
 static int load_kernel(struct loader *ld, size_t off, uint32_t flags, struct loader_image *img)
@@ -175,10 +133,10 @@ int loader_multiboot(struct loader *ld)
 	size_t off = 0;
 	int rc;
 
-	rc = find_header(ld, &off);
+	rc = loader_find_header(ld, &header_search, &off);
 	if (rc)
 		return rc;
-	flags = rd32(ld, off + 4);
+	flags = loader_rd32(ld, off + 4);
 	unsupported = flags & MULTIBOOT_REQUIRED_MASK & ~MB1_SUPPORTED_REQUIRED;
 	if (unsupported)
 		return loader_fail(ld, -ENOEXEC,

@@ -38,14 +38,6 @@ static const uint8_t header_tag_min_size[] = {
 	[MULTIBOOT2_HEADER_TAG_RELOCATABLE] = 24,
 };
 
-static uint32_t rd32(const struct loader *ld, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, ld->image + off, sizeof(v));
-	return v;
-}
-
 /* The information tags build_info writes; a kernel may require any of these. */
 static bool info_tag_provided(uint32_t type)
 {
@@ -61,48 +53,21 @@ static bool info_tag_provided(uint32_t type)
 	return false;
 }
 
-/* The first 8-byte aligned header with a valid checksum, as GRUB searches. */
-static int find_header(struct loader *ld, size_t *header_off)
-{
-	size_t limit = MIN(ld->len, (size_t)MULTIBOOT2_SEARCH);
-	size_t bad_off = SIZE_MAX;
-	uint32_t bad_sum = 0;
-
-	for (size_t off = 0; off + sizeof(struct multiboot2_header) <= limit;
-	     off += MULTIBOOT2_HEADER_ALIGN) {
-		uint32_t sum;
-
-		if (rd32(ld, off) != MULTIBOOT2_HEADER_MAGIC)
-			continue;
-		sum = rd32(ld, off) + rd32(ld, off + 4) + rd32(ld, off + 8) + rd32(ld, off + 12);
-		if (sum == 0) {
-			*header_off = off;
-			return 0;
-		}
-		if (bad_off == SIZE_MAX) {
-			bad_off = off;
-			bad_sum = sum;
-		}
-	}
-	if (bad_off != SIZE_MAX)
-		return loader_fail(
-			ld, -ENOEXEC,
-			"multiboot2 header at offset 0x%zx: checksum 0x%x is wrong "
-			"(magic + architecture + header_length + checksum is 0x%x, not 0)",
-			bad_off, rd32(ld, bad_off + 12), bad_sum);
-	return loader_fail(
-		ld, -ENOEXEC,
-		"multiboot2 header: no magic 0x%x (8-byte aligned) in the first %zu bytes "
-		"of the image",
-		MULTIBOOT2_HEADER_MAGIC, limit);
-}
+static const struct loader_header_search header_search = {
+	.what = "multiboot2",
+	.magic = MULTIBOOT2_HEADER_MAGIC,
+	.align = MULTIBOOT2_HEADER_ALIGN,
+	.search_bytes = MULTIBOOT2_SEARCH,
+	.base_len = sizeof(struct multiboot2_header),
+	.sum_fields = "magic + architecture + header_length + checksum",
+};
 
 static int info_request(struct loader *ld, size_t pos, const struct multiboot2_header_tag *t)
 {
 	size_t n = (t->size - sizeof(*t)) / sizeof(uint32_t);
 
 	for (size_t i = 0; i < n; i++) {
-		uint32_t type = rd32(ld, pos + sizeof(*t) + i * sizeof(uint32_t));
+		uint32_t type = loader_rd32(ld, pos + sizeof(*t) + i * sizeof(uint32_t));
 
 		if (!info_tag_provided(type) && !(t->flags & MULTIBOOT2_HEADER_TAG_OPTIONAL))
 			return loader_fail(ld, -ENOEXEC,
@@ -132,11 +97,12 @@ static int header_tag(struct loader *ld, size_t pos, const struct multiboot2_hea
 		req->have_address = true;
 		return 0;
 	case MULTIBOOT2_HEADER_TAG_ENTRY_ADDRESS:
-		req->entry_addr = rd32(ld, pos + sizeof(*t));
+		req->entry_addr = loader_rd32(ld, pos + sizeof(*t));
 		req->have_entry = true;
 		return 0;
 	case MULTIBOOT2_HEADER_TAG_CONSOLE_FLAGS:
-		if ((rd32(ld, pos + sizeof(*t)) & MULTIBOOT2_CONSOLE_FLAGS_CONSOLE_REQUIRED) &&
+		if ((loader_rd32(ld, pos + sizeof(*t)) &
+		     MULTIBOOT2_CONSOLE_FLAGS_CONSOLE_REQUIRED) &&
 		    !optional)
 			return loader_fail(ld, -ENOEXEC,
 					   "multiboot2 header: console flags tag at offset 0x%zx "
@@ -170,7 +136,7 @@ static int parse_header(struct loader *ld, struct mb2_request *req)
 	int rc;
 
 	*req = (struct mb2_request){ 0 };
-	rc = find_header(ld, &req->off);
+	rc = loader_find_header(ld, &header_search, &req->off);
 	if (rc)
 		return rc;
 	memcpy(&h, ld->image + req->off, sizeof(h));
@@ -222,24 +188,16 @@ static int load_kernel(struct loader *ld, const struct mb2_request *req, struct 
 		.load_end_addr = req->address.load_end_addr,
 		.bss_end_addr = req->address.bss_end_addr,
 		.load_addr_all_ones_is_file_start = true,
+		.entry_what = "multiboot2 entry address tag",
+		.entry_addr = req->entry_addr,
 	};
-	int rc;
 
 	if (!req->have_address)
 		return loader_load_elf(ld, true, req->have_entry ? &req->entry_addr : NULL, img);
 	if (!req->have_entry)
 		return loader_fail(ld, -ENOEXEC,
 				   "multiboot2 header: an address tag needs an entry address tag");
-	rc = loader_load_addresses(ld, &a, img);
-	if (rc)
-		return rc;
-	if (req->entry_addr < img->start_gpa || req->entry_addr >= img->file_end_gpa)
-		return loader_fail(ld, -ENOEXEC,
-				   "multiboot2 entry address tag: entry_addr 0x%x is outside the "
-				   "loaded image [0x%llx, 0x%llx)",
-				   req->entry_addr, ull(img->start_gpa), ull(img->file_end_gpa));
-	img->entry_gpa = req->entry_addr;
-	return 0;
+	return loader_load_addresses(ld, &a, img);
 }
 
 static void tag_begin(struct loader_writer *w, uint32_t type, uint32_t size)

@@ -125,3 +125,6 @@ guests: $(GUEST_TEST_BINS)
 bench: $(GUEST_DIR)/bench.bin
 
 include guest/qemu/qemu.mk
+
+# NASM's -MD leaves %include'd files out of the dependency files.
+$(GUEST_DIR)/32/guest/lib/trap_entry32.asm.o $(GUEST_DIR)/64/guest/lib/trap_entry64.asm.o: guest/lib/trap_stubs.inc

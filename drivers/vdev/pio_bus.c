@@ -39,6 +39,17 @@ int pio_bus_register(struct pio_bus *bus, const struct pio_device *d)
 	return 0;
 }
 
+int pio_bus_register_all(struct pio_bus *bus, const struct pio_device *devs, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		int ret = pio_bus_register(bus, &devs[i]);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static void report_unclaimed(struct pio_bus *bus, uint16_t port, unsigned int size, bool is_write)
 {
 	uint64_t bit = BIT(port % 64);

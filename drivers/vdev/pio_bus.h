@@ -49,6 +49,9 @@ void pio_bus_init(struct pio_bus *bus, struct vm *vm);
 /* -EBUSY if any port of the range is claimed, -ENOSPC when the bus is full, -EINVAL for an empty
  * or wrapping range or a missing handler. The bus keeps a copy of *d. */
 int pio_bus_register(struct pio_bus *bus, const struct pio_device *d);
+/* Registers n devices in order (a device with several port ranges); stops at the first error and
+ * returns it, leaving the ranges registered before it in place. */
+int pio_bus_register_all(struct pio_bus *bus, const struct pio_device *devs, unsigned int n);
 /* One guest access (string and REP forms are split into single accesses by the caller). For an
  * access that straddles two devices or a device and an unclaimed port, each byte goes to its
  * owner. Bytes past port 0xffff (a word or dword access near the top) belong to no port: they

@@ -344,11 +344,5 @@ int pit_register(struct pit *p, struct pio_bus *bus)
 		  .dev = p },
 	};
 
-	for (unsigned int i = 0; i < ARRAY_SIZE(devs); i++) {
-		int ret = pio_bus_register(bus, &devs[i]);
-
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return pio_bus_register_all(bus, devs, ARRAY_SIZE(devs));
 }

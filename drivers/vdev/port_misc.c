@@ -64,11 +64,5 @@ int port_misc_register(struct port_misc *m, struct pio_bus *bus)
 		  .dev = m },
 	};
 
-	for (unsigned int i = 0; i < ARRAY_SIZE(devs); i++) {
-		int ret = pio_bus_register(bus, &devs[i]);
-
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return pio_bus_register_all(bus, devs, ARRAY_SIZE(devs));
 }

@@ -1,29 +1,17 @@
 ; SPDX-License-Identifier: MIT
-; 64-bit exception stubs: each pushes a zero error code where the CPU pushes none, then its
-; vector; trap_common saves the GPRs as struct trap_frame (lib/trap.h) and calls trap_dispatch.
+; 64-bit exception stubs (lib/trap_stubs.inc) and their trap_common, which saves the GPRs as
+; struct trap_frame (lib/trap.h) and calls trap_dispatch.
 
 bits 64
 default rel
 
 extern trap_dispatch
 
-; Vectors for which the CPU pushes an error code (SDM Vol. 3A, Table 6-1): 8, 10-14, 17, 21,
-; 29 and 30, one bit each.
-%define ERROR_CODE_VECTORS	0x60227d00
-%define HAS_ERROR_CODE(v)	((ERROR_CODE_VECTORS >> (v)) & 1)
+%include "guest/lib/trap_stubs.inc"
 
 section .text
 
-%assign v 0
-%rep 32
-trap_stub_ %+ v:
-%if !HAS_ERROR_CODE(v)
-	push 0
-%endif
-	push v
-	jmp trap_common
-%assign v v + 1
-%endrep
+TRAP_STUBS
 
 ; The CPU aligned RSP to 16 before pushing its 5 words; with error code, vector and 15 GPRs the
 ; frame is 22 words, so RSP is 16-byte aligned at the call as the ABI wants.
@@ -83,10 +71,4 @@ trap_load_gdt:
 
 section .rodata
 align 8
-global trap_stubs
-trap_stubs:
-%assign v 0
-%rep 32
-	dq trap_stub_ %+ v
-%assign v v + 1
-%endrep
+TRAP_STUB_TABLE dq

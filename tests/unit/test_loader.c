@@ -185,6 +185,9 @@ static void build_elf(bool is64, uint64_t entry, struct seg *segs, unsigned int 
 	size_t ehsize = is64 ? sizeof(struct elf64_ehdr) : sizeof(struct elf32_ehdr);
 	size_t phsize = is64 ? sizeof(struct elf64_phdr) : sizeof(struct elf32_phdr);
 	uint64_t next = 0x1000;
+	const uint8_t ident[EI_NIDENT] = {
+		0x7f, 'E', 'L', 'F', is64 ? ELFCLASS64 : ELFCLASS32, ELFDATA2LSB, EV_CURRENT
+	};
 
 	for (unsigned int i = 0; i < n; i++) {
 		if (!segs[i].offset && segs[i].filesz) {
@@ -204,13 +207,7 @@ static void build_elf(bool is64, uint64_t entry, struct seg *segs, unsigned int 
 					 .e_phentsize = phsize,
 					 .e_phnum = n };
 
-		memcpy(eh.e_ident,
-		       "\x7f"
-		       "ELF",
-		       4);
-		eh.e_ident[EI_CLASS] = ELFCLASS64;
-		eh.e_ident[EI_DATA] = ELFDATA2LSB;
-		eh.e_ident[EI_VERSION] = EV_CURRENT;
+		memcpy(eh.e_ident, ident, sizeof(ident));
 		put(0, &eh, sizeof(eh));
 		for (unsigned int i = 0; i < n; i++) {
 			struct elf64_phdr ph = { segs[i].type,	segs[i].flags, segs[i].offset,
@@ -229,13 +226,7 @@ static void build_elf(bool is64, uint64_t entry, struct seg *segs, unsigned int 
 					 .e_phentsize = phsize,
 					 .e_phnum = n };
 
-		memcpy(eh.e_ident,
-		       "\x7f"
-		       "ELF",
-		       4);
-		eh.e_ident[EI_CLASS] = ELFCLASS32;
-		eh.e_ident[EI_DATA] = ELFDATA2LSB;
-		eh.e_ident[EI_VERSION] = EV_CURRENT;
+		memcpy(eh.e_ident, ident, sizeof(ident));
 		put(0, &eh, sizeof(eh));
 		for (unsigned int i = 0; i < n; i++) {
 			struct elf32_phdr ph = { segs[i].type,	segs[i].offset, segs[i].vaddr,

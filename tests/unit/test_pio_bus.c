@@ -163,6 +163,37 @@ static void test_register_errors(void **state)
 	assert_int_equal(f->bus->nr_devices, PIO_BUS_MAX_DEVICES);
 }
 
+/* A device with several ranges: the ones before a refused range stay, the rest are not tried. */
+static void test_register_all_stops_at_first_error(void **state)
+{
+	struct fixture *f = *state;
+	const struct pio_device devs[] = {
+		{ .name = "a",
+		  .base = 0x100,
+		  .count = 2,
+		  .read = rec_read,
+		  .write = rec_write,
+		  .dev = &f->dev[0] },
+		{ .name = "b",
+		  .base = 0x101,
+		  .count = 2,
+		  .read = rec_read,
+		  .write = rec_write,
+		  .dev = &f->dev[1] },
+		{ .name = "c",
+		  .base = 0x200,
+		  .count = 2,
+		  .read = rec_read,
+		  .write = rec_write,
+		  .dev = &f->dev[2] },
+	};
+
+	assert_int_equal(pio_bus_register_all(f->bus, devs, 3), -EBUSY);
+	assert_int_equal(f->bus->nr_devices, 1);
+	assert_int_equal(f->bus->port_to_device[0x100], 1);
+	assert_int_equal(f->bus->port_to_device[0x200], 0);
+}
+
 static void test_access_inside_a_device_is_one_call(void **state)
 {
 	struct fixture *f = *state;
@@ -284,6 +315,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_unclaimed_write_is_ignored_and_each_port_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_register_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_register_all_stops_at_first_error, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_access_inside_a_device_is_one_call, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_byte_wide_device_gets_bytes_low_port_first,
