@@ -129,7 +129,8 @@ int paging_init(uint64_t phys_top)
 		return err;
 
 	wrmsr(MSR_IA32_EFER, rdmsr(MSR_IA32_EFER) | X86_EFER_NXE);
-	write_cr0(read_cr0() | X86_CR0_WP);
+	/* Caches on: a loader may leave CD/NW as the CPU's reset value has them (Bochs + GRUB do). */
+	write_cr0((read_cr0() | X86_CR0_WP) & ~(X86_CR0_CD | X86_CR0_NW));
 	/* Toggling PGE flushes global entries the firmware may have left. */
 	write_cr4(read_cr4() & ~X86_CR4_PGE);
 	write_cr3(virt_to_phys(kernel_pml4));

@@ -90,3 +90,14 @@ GUEST_SCENARIOS.append(
                      r'^guest hello: CS   selector 0x0008 base 0x0 limit 0xffffffff access 0xa09b$',
                      r'^plinth: 1 of 1 guest ran; all have ended$', r'^plinth: halted\.$'],
              absent=[r'Hello from a plinth guest', r'CPU \d+ stopped']))
+
+# MMIO: each instruction class runs on RAM (the CPU) and on pc-testdev's MMIO RAM (plinth's
+# emulator); results must agree (guest/mmio.c).
+GUEST_SCENARIOS.append(
+    Scenario('guests-mmio', 'bochs-bios', config=f'{CONFIGS}/guests-mmio.cfg',
+             files=[guest_file('mmio')],
+             expect=[BANNER, r'^\[mmio\] mmio: check 1 ok: mov m8, r8',
+                     r'^\[mmio\] mmio: check 42 ok: movdqu xmm, m128',
+                     r'^\[mmio\] mmio: check 100 ok: pc-testdev port 0xe0 reads back 0xc0ffee11',
+                     r'^\[mmio\] mmio: all checks passed$', exited('mmio')],
+             absent=CLEAN, done=done_after('mmio')))

@@ -161,7 +161,8 @@ static int xsave_init(void)
 		       "apart\n");
 		return -EOPNOTSUPP;
 	}
-	write_cr4(read_cr4() | X86_CR4_OSXSAVE);
+	/* OSFXSR too: the emulator moves guest XMM registers with SSE instructions. */
+	write_cr4(read_cr4() | X86_CR4_OSXSAVE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
 	r = cpuid_count(0xd, 0);
 	vmx_host.xcr0_host_max = ((uint64_t)r.edx << 32) | r.eax;
 	vmx_host.xsave_bytes = r.ecx;
