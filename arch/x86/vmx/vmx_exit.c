@@ -19,6 +19,7 @@
 #define EPT_QUAL_WRITE	   BIT(1)
 #define EPT_QUAL_FETCH	   BIT(2)
 #define EPT_QUAL_GLA_VALID BIT(7)
+#define EPT_QUAL_GLA_XLATED BIT(8) /* the access was to the linear address, not a PTE */
 
 static uint64_t rip(struct vcpu *vcpu)
 {
@@ -189,7 +190,9 @@ int vmx_exit_ept_violation(struct vcpu *vcpu)
 	/* Every RAM page is mapped with full rights: an EPT violation is a device's MMIO range,
 	 * or an access outside RAM and devices. */
 	if (mmio_bus_find(&vcpu->vm->mmio, gpa))
-		return vmx_emulate_mmio(vcpu, gpa);
+		return vmx_emulate_mmio(vcpu, gpa,
+					(qual & (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATED)) ==
+						(EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATED));
 	if (qual & EPT_QUAL_GLA_VALID)
 		vm_stop(vcpu->vm,
 			"EPT violation: %s GPA 0x%llx (linear 0x%llx), outside its RAM and "

@@ -24,7 +24,7 @@ int vmx_exit_io(struct vcpu *vcpu);
 int vmx_exit_ept_violation(struct vcpu *vcpu);
 int vmx_exit_ept_misconfig(struct vcpu *vcpu);
 /* Performs the instruction that touched a device at gpa (vmx_mmio.c). */
-int vmx_emulate_mmio(struct vcpu *vcpu, uint64_t gpa);
+int vmx_emulate_mmio(struct vcpu *vcpu, uint64_t gpa, bool gla_valid);
 
 /* Helpers for handlers. */
 uint32_t vcpu_cpl(struct vcpu *vcpu); /* from SS.DPL */

@@ -16,9 +16,19 @@
 
 #define X86_RFLAGS_VM BIT(17)
 
+/* One emulation: the vCPU, and the translation the CPU itself made for the access that exited
+ * (the exit's guest-linear and guest-physical addresses), so that the emulator's access to that
+ * page needs no second walk of the guest's page tables (KVM's gpa_available). The CPU's walk
+ * passed the guest's permission checks and set its A/D bits for this instruction already. */
+struct mmio_emul {
+	struct vcpu *vcpu;
+	bool hint;
+	uint64_t gla_page, gpa_page;
+};
+
 static struct vcpu *vcpu_of(struct emul_ctxt *ctxt)
 {
-	return ctxt->opaque;
+	return ((struct mmio_emul *)ctxt->opaque)->vcpu;
 }
 
 /* enum emul_reg and enum vcpu_reg agree on 0-17 (GPRs, RIP, RFLAGS). */
@@ -38,7 +48,13 @@ static void op_write_gpr(struct emul_ctxt *ctxt, unsigned int reg, uint64_t val)
 static int op_translate(struct emul_ctxt *ctxt, uint64_t la, unsigned int access, uint64_t *gpa,
 			struct emul_fault *fault)
 {
-	return vcpu_translate(vcpu_of(ctxt), la, access, gpa, fault);
+	const struct mmio_emul *m = ctxt->opaque;
+
+	if (m->hint && !(access & EMUL_ACC_FETCH) && (la & ~(PAGE_SIZE - 1)) == m->gla_page) {
+		*gpa = m->gpa_page | (la & (PAGE_SIZE - 1));
+		return EMUL_OK;
+	}
+	return vcpu_translate(m->vcpu, la, access, gpa, fault);
 }
 
 static int op_read_phys(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int len)
@@ -212,12 +228,17 @@ static enum emul_mode guest_mode(struct vcpu *vcpu)
 	return (cs.ar & SEG_AR_DB) ? EMUL_MODE_PROT32 : EMUL_MODE_PROT16;
 }
 
-int vmx_emulate_mmio(struct vcpu *vcpu, uint64_t gpa)
+int vmx_emulate_mmio(struct vcpu *vcpu, uint64_t gpa, bool gla_valid)
 {
+	struct mmio_emul m = { .vcpu = vcpu, .hint = gla_valid };
 	struct emul_ctxt ctxt;
 	int r;
 
-	emul_init(&ctxt, &vmx_emul_ops, vcpu, guest_mode(vcpu));
+	if (gla_valid) {
+		m.gla_page = vcpu_reg_read(vcpu, VCPU_REG_GUEST_LINEAR_ADDRESS) & ~(PAGE_SIZE - 1);
+		m.gpa_page = gpa & ~(PAGE_SIZE - 1);
+	}
+	emul_init(&ctxt, &vmx_emul_ops, &m, guest_mode(vcpu));
 	r = emul_run(&ctxt);
 	if (r == EMUL_OK || r == EMUL_FAULT)
 		return 0;
