@@ -53,12 +53,14 @@ scanram_ENTRY	:= flat64
 scanram_SRCS	:= guest/scanram.c
 storm_ENTRY	:= flat64
 storm_SRCS	:= guest/storm.c guest/storm_probes.asm
+exits_ENTRY	:= flat64
+exits_SRCS	:= guest/exits.c
 mmio_ENTRY	:= flat64
 mmio_SRCS	:= guest/mmio.c
 bench_ENTRY	:= flat64
 bench_SRCS	:= guest/bench.c guest/bench_loops.asm
 
-GUEST_NAMES := hello cpuid pio mb1 mb2 triple pastram fillram scanram storm bench mmio
+GUEST_NAMES := hello cpuid pio mb1 mb2 triple pastram fillram scanram storm bench mmio exits
 
 guest_is_flat = $(filter flat%,$($(1)_ENTRY))
 guest_file = $(GUEST_DIR)/$(1).$(if $(call guest_is_flat,$(1)),bin,elf)

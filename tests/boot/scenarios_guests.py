@@ -101,3 +101,13 @@ GUEST_SCENARIOS.append(
                      r'^\[mmio\] mmio: check 100 ok: pc-testdev port 0xe0 reads back 0xc0ffee11',
                      r'^\[mmio\] mmio: all checks passed$', exited('mmio')],
              absent=CLEAN, done=done_after('mmio')))
+
+# XSETBV, CR4, CR8, EFER, emulated MSRs, WBINVD/INVD, RDPMC and MONITOR as the guest sees them.
+GUEST_SCENARIOS.append(
+    Scenario('guests-exits', 'bochs-bios', config=f'{CONFIGS}/guests-exits.cfg',
+             files=[guest_file('exits')],
+             expect=[BANNER, r'^\[exits\] exits: check 2 ok: MOV CR4 with OSXSAVE',
+                     r'^\[exits\] exits: check 4 ok: XSETBV XCR0=2',
+                     r'^\[exits\] exits: check 17 ok: MONITOR',
+                     r'^\[exits\] exits: all checks passed$', exited('exits')],
+             absent=CLEAN, done=done_after('exits')))
