@@ -2,6 +2,7 @@
 /* From the boot stub to "VMX: ready": the order in which the core takes the machine. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/exception.h"
+#include "arch/x86/io.h"
 #include "arch/x86/layout.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
@@ -189,6 +190,8 @@ static bool run_guest(const struct guest_config *gc, unsigned int id)
 			  mc->args[0] ? " " : "", mc->args);
 		mods[i].args = mod_args[i];
 	}
+	if (gc->cpu_mask != 1)
+		pr_warn("guest %s: cpus = ... is not honoured yet; it runs on CPU 0\n", gc->name);
 	if (vm_create(gc, id, &image, mods, gc->nmodules, &vm))
 		return false;
 	if (id == 1 && !strcmp(config.selftest, "vmentry")) {
@@ -208,6 +211,7 @@ static void run_guests(void)
 {
 	unsigned int ran = 0;
 
+	legacy_pic_mask_all();
 	pr_info("tsc: %llu kHz (measured against the PIT)\n", (unsigned long long)tsc_calibrate());
 	if (!config.nguests) {
 		pr_info("plinth: no guests configured; add a [guest NAME] section to %s "

@@ -254,9 +254,9 @@ const char *emul_result_name(int result);
 #define EMUL_PFERR_W	(1u << 1) /* the access was a write */
 #define EMUL_PFERR_U	(1u << 2) /* a user-mode access (CPL 3, not implicit) */
 #define EMUL_PFERR_RSVD (1u << 3) /* a reserved bit was set in a paging-structure entry */
-#define EMUL_PFERR_I \
-	(1u          \
-	 << 4) /* The control-register, EFER, RFLAGS and paging-entry bits the walk reads (SDM vol. 3A 2.5,
+#define EMUL_PFERR_I	(1u << 4) /* an instruction fetch (with SMEP or PAE/4-level and NXE) */
+
+/* The control-register, EFER, RFLAGS and paging-entry bits the walk reads (SDM vol. 3A 2.5,
  * 4.x), for callers filling struct emul_paging and for tests building page tables. */
 #define EMUL_CR0_PE    (1ull << 0)
 #define EMUL_CR0_WP    (1ull << 16)
@@ -277,8 +277,6 @@ const char *emul_result_name(int result);
 #define EMUL_PTE_D     (1ull << 6)
 #define EMUL_PTE_PS    (1ull << 7)
 #define EMUL_PTE_XD    (1ull << 63)
-
-/* an instruction fetch (with SMEP or PAE/4-level and NXE) */
 
 struct emul_paging {
 	uint64_t cr0, cr3, cr4, efer;

@@ -10,9 +10,9 @@
 #include "lib/entry.h"
 #include "lib/trap.h"
 
-#define NO_FAULT  (-1)
-#define CR4_VMXE  (1ul << 13)
-#define CR4_OSXSAVE (1ul << 18)
+#define NO_FAULT	    (-1)
+#define CR4_VMXE	    (1ul << 13)
+#define CR4_OSXSAVE	    (1ul << 18)
 #define CPUID_1_ECX_OSXSAVE (1u << 27)
 
 volatile uintptr_t exits_resume_ip;
@@ -26,19 +26,19 @@ static void on_fault(struct trap_frame *f)
 
 /* Runs one instruction (asm text using %0 = a 64-bit in/out register, RAX/RCX/RDX given) and
  * returns the vector it raised, or NO_FAULT. */
-#define TRY(insn, val, rax, rcx, rdx)                                                     \
-	({                                                                               \
-		uint64_t a_ = (rax), c_ = (rcx), d_ = (rdx);                             \
-		fault_vector = NO_FAULT;                                                 \
-		__asm__ volatile("leaq 1f(%%rip), %%r11\n\t"                             \
-				 "movq %%r11, exits_resume_ip(%%rip)\n\t" insn "\n1:"   \
-				 : "+r"(val), "+a"(a_), "+c"(c_), "+d"(d_)              \
-				 :                                                       \
-				 : "r11", "memory", "cc");                               \
-		(void)a_;                                                                \
-		(void)d_;                                                                \
-		(void)c_;                                                                \
-		fault_vector;                                                            \
+#define TRY(insn, val, rax, rcx, rdx)                                                 \
+	({                                                                            \
+		uint64_t a_ = (rax), c_ = (rcx), d_ = (rdx);                          \
+		fault_vector = NO_FAULT;                                              \
+		__asm__ volatile("leaq 1f(%%rip), %%r11\n\t"                          \
+				 "movq %%r11, exits_resume_ip(%%rip)\n\t" insn "\n1:" \
+				 : "+r"(val), "+a"(a_), "+c"(c_), "+d"(d_)            \
+				 :                                                    \
+				 : "r11", "memory", "cc");                            \
+		(void)a_;                                                             \
+		(void)d_;                                                             \
+		(void)c_;                                                             \
+		fault_vector;                                                         \
 	})
 
 static uint64_t read_cr4(void)
@@ -84,8 +84,9 @@ int main(void)
 	      (unsigned long)read_cr4());
 	v = cr4 | CR4_OSXSAVE;
 	vec = TRY("mov %0, %%cr4", v, 0, 0, 0);
-	check(&c, 2, vec == NO_FAULT && (read_cr4() & CR4_OSXSAVE) &&
-			     (cpuid(1, 0).ecx & CPUID_1_ECX_OSXSAVE),
+	check(&c, 2,
+	      vec == NO_FAULT && (read_cr4() & CR4_OSXSAVE) &&
+		      (cpuid(1, 0).ecx & CPUID_1_ECX_OSXSAVE),
 	      "MOV CR4 with OSXSAVE: vector %d, CPUID.1:ECX.OSXSAVE %u", vec,
 	      (cpuid(1, 0).ecx >> 27) & 1);
 

@@ -27,16 +27,16 @@ struct mcase {
 	uint64_t flags_checked; /* flags the architecture defines for this instruction */
 };
 
-#define CASE(fn, body)                                                                      \
-	static void fn(volatile uint64_t *p, uint64_t *reg, uint64_t *flags)               \
-	{                                                                                   \
-		uint64_t r = *reg, f;                                                       \
-		__asm__ volatile(body "\n\tpushfq\n\tpopq %[f]"                             \
-				 : [r] "+r"(r), [f] "=r"(f)                                 \
-				 : [m] "r"(p)                                               \
-				 : "memory", "cc", "rax", "rcx", "rdx", "rsi", "rdi");      \
-		*reg = r;                                                                   \
-		*flags = f;                                                                 \
+#define CASE(fn, body)                                                                 \
+	static void fn(volatile uint64_t *p, uint64_t *reg, uint64_t *flags)           \
+	{                                                                              \
+		uint64_t r = *reg, f;                                                  \
+		__asm__ volatile(body "\n\tpushfq\n\tpopq %[f]"                        \
+				 : [r] "+r"(r), [f] "=r"(f)                            \
+				 : [m] "r"(p)                                          \
+				 : "memory", "cc", "rax", "rcx", "rdx", "rsi", "rdi"); \
+		*reg = r;                                                              \
+		*flags = f;                                                            \
 	}
 
 CASE(st8, "movb %b[r], (%[m])")

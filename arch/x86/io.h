@@ -16,6 +16,14 @@ static inline uint8_t inb(uint16_t port)
 	return v;
 }
 
+/* Masks both 8259s: plinth takes no legacy interrupts, and none may reach a guest (with
+ * external-interrupt exiting they would only cost exits). */
+static inline void legacy_pic_mask_all(void)
+{
+	outb(0xa1, 0xff);
+	outb(0x21, 0xff);
+}
+
 static inline void outw(uint16_t port, uint16_t v)
 {
 	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));

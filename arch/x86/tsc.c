@@ -19,10 +19,6 @@ uint64_t tsc_calibrate(void)
 	uint64_t start, end;
 	uint8_t sc;
 
-	/* Mask both 8259s: plinth takes no legacy interrupts, and none should reach a guest. */
-	outb(0xa1, 0xff);
-	outb(0x21, 0xff);
-
 	sc = inb(PORT_NMI_SC);
 	outb(PORT_NMI_SC, (uint8_t)((sc & ~0x02) | 0x01)); /* gate on, speaker off */
 	outb(PIT_COMMAND, 0xb0); /* channel 2, lobyte/hibyte, mode 0, binary */

@@ -5,8 +5,7 @@
 
 #include <stdint.h>
 
-/* Measures the TSC rate (about 10 ms of PIT channel 2) and masks the legacy PICs, whose
- * interrupts plinth does not use. Returns the rate in kHz. */
+/* Measures the TSC rate (about 10 ms of PIT channel 2). Returns the rate in kHz. */
 uint64_t tsc_calibrate(void);
 uint64_t tsc_khz(void);
 uint64_t tsc_to_ns(uint64_t tsc);

@@ -14,11 +14,11 @@
 #include "core/vm.h"
 #include "guest/include/plinth/hypercall.h"
 
-#define VEC_MC		   18
-#define EPT_QUAL_READ	   BIT(0)
-#define EPT_QUAL_WRITE	   BIT(1)
-#define EPT_QUAL_FETCH	   BIT(2)
-#define EPT_QUAL_GLA_VALID BIT(7)
+#define VEC_MC		    18
+#define EPT_QUAL_READ	    BIT(0)
+#define EPT_QUAL_WRITE	    BIT(1)
+#define EPT_QUAL_FETCH	    BIT(2)
+#define EPT_QUAL_GLA_VALID  BIT(7)
 #define EPT_QUAL_GLA_XLATED BIT(8) /* the access was to the linear address, not a PTE */
 
 static uint64_t rip(struct vcpu *vcpu)
@@ -141,13 +141,6 @@ static int exit_vmcall(struct vcpu *vcpu)
 	}
 	vcpu_skip_insn(vcpu, 3);
 	return 0;
-}
-
-static inline void xsetbv(uint32_t index, uint64_t value)
-{
-	__asm__ volatile("xsetbv"
-			 :
-			 : "c"(index), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
 }
 
 static int exit_xsetbv(struct vcpu *vcpu)

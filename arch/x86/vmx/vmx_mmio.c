@@ -73,8 +73,9 @@ static int mmio(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int le
 	int err = mmio_bus_access(&vm->mmio, gpa, buf, len, write);
 
 	if (err == -ENODEV) {
-		vm_stop(vm, "%s GPA 0x%llx (%u bytes) from an emulated instruction: neither RAM nor "
-			    "a device",
+		vm_stop(vm,
+			"%s GPA 0x%llx (%u bytes) from an emulated instruction: neither RAM nor "
+			"a device",
 			write ? "write to" : "read from", (unsigned long long)gpa, len);
 		return EMUL_ERROR;
 	}
@@ -99,14 +100,14 @@ static int op_mmio_write(struct emul_ctxt *ctxt, uint64_t gpa, const void *buf, 
 static int op_pio_in(struct emul_ctxt *ctxt, uint16_t port, unsigned int len, uint32_t *val)
 {
 	*val = ~0u;
-	return pio_bus_access(&vcpu_of(ctxt)->vm->pio, port, len, false, val) ? EMUL_ERROR
-									       : EMUL_OK;
+	return pio_bus_access(&vcpu_of(ctxt)->vm->pio, port, len, false, val) ? EMUL_ERROR :
+										EMUL_OK;
 }
 
 static int op_pio_out(struct emul_ctxt *ctxt, uint16_t port, unsigned int len, uint32_t val)
 {
-	return pio_bus_access(&vcpu_of(ctxt)->vm->pio, port, len, true, &val) ? EMUL_ERROR
-									       : EMUL_OK;
+	return pio_bus_access(&vcpu_of(ctxt)->vm->pio, port, len, true, &val) ? EMUL_ERROR :
+										EMUL_OK;
 }
 
 static void op_get_segment(struct emul_ctxt *ctxt, unsigned int seg, struct emul_segment *s)
@@ -144,12 +145,12 @@ static uint64_t op_get_cr(struct emul_ctxt *ctxt, unsigned int cr)
 }
 
 /* The guest's XMM registers are live in the CPU while it is loaded (plinth has no SSE). */
-#define XMM_CASE(n)                                                                  \
-	case n:                                                                      \
-		if (write)                                                           \
-			__asm__ volatile("movdqu %0, %%xmm" #n : : "m"(*val));       \
-		else                                                                 \
-			__asm__ volatile("movdqu %%xmm" #n ", %0" : "=m"(*val));     \
+#define XMM_CASE(n)                                                              \
+	case n:                                                                  \
+		if (write)                                                       \
+			__asm__ volatile("movdqu %0, %%xmm" #n : : "m"(*val));   \
+		else                                                             \
+			__asm__ volatile("movdqu %%xmm" #n ", %0" : "=m"(*val)); \
 		break;
 
 static void xmm_access(unsigned int n, struct emul_xmm *val, bool write)
@@ -250,7 +251,8 @@ int vmx_emulate_mmio(struct vcpu *vcpu, uint64_t gpa, bool gla_valid)
 			used += (size_t)ksnprintf(bytes + used, sizeof(bytes) - used, "%s%02x",
 						  i ? " " : "", ctxt.insn.bytes[i]);
 		vm_stop(vcpu->vm,
-			"MMIO access to GPA 0x%llx by an instruction plinth cannot emulate (%s) at RIP "
+			"MMIO access to GPA 0x%llx by an instruction plinth cannot emulate (%s) at "
+			"RIP "
 			"0x%llx: %s",
 			(unsigned long long)gpa, emul_result_name(r),
 			(unsigned long long)vcpu_reg_read(vcpu, VCPU_REG_RIP),

@@ -142,14 +142,6 @@ static int build_bitmaps(void)
 	return 0;
 }
 
-static inline uint64_t xgetbv(uint32_t index)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(index));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 /* Guest x87/SSE/AVX state is swapped with XSAVE/XRSTOR on vcpu_put/load: plinth itself never
  * touches it (it is built without SSE), so the host needs CR4.OSXSAVE but no state of its own. */
 static int xsave_init(void)

@@ -291,13 +291,6 @@ void vmx_vcpu_free(struct vcpu *vcpu)
 	page_free(vcpu->xsave_hpa, (vmx_host.xsave_bytes + PAGE_SIZE - 1) / PAGE_SIZE);
 }
 
-static inline void xsetbv(uint32_t index, uint64_t value)
-{
-	__asm__ volatile("xsetbv"
-			 :
-			 : "c"(index), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
-}
-
 static inline void xsave(void *area, uint64_t mask)
 {
 	__asm__ volatile("xsave64 %0"
