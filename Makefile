@@ -156,7 +156,14 @@ run-bochs: images
 run-uefi: images
 	PLINTH_RUN=bochs-uefi tools/run $(BUILD)
 
-bench: images
+# The emulator's host half of make bench: -O2, no sanitizers, against Zydis in the same run.
+EMUL_SRCS := $(wildcard emulate/*.c)
+$(BUILD)/bench/emul_bench: tests/bench/emul_bench.c $(EMUL_SRCS) $(ALL_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -Wno-missing-prototypes -O2 -g -I. -DPLINTH_HOSTED \
+		tests/bench/emul_bench.c $(EMUL_SRCS) -o $@ -lZydis
+
+bench: images $(BUILD)/bench/emul_bench
 	$(PYTHON) tests/run.py --only bench
 
 format:

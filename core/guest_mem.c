@@ -69,7 +69,7 @@ bool guest_mem_is_ram(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
 	return gpa_to_offset(gm, gpa, &off, &avail) && len <= avail;
 }
 
-void *guest_mem_hva(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
+void *guest_mem_hva_slow(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
 {
 	uint64_t off, avail, in_chunk;
 

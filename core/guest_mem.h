@@ -49,7 +49,18 @@ int guest_mem_read(const struct guest_mem *gm, uint64_t gpa, void *dst, uint64_t
 int guest_mem_zero(struct guest_mem *gm, uint64_t gpa, uint64_t len);
 
 /* Host pointer to [gpa, gpa + len) if it lies in RAM within one chunk; NULL otherwise. */
-void *guest_mem_hva(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
+void *guest_mem_hva_slow(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
+static inline void *guest_mem_hva(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
+{
+	/* Low RAM (region 0 starts at GPA 0 and at RAM offset 0) is where the exit path's page
+	 * walks and instruction fetches land: no region search. */
+	uint64_t in_chunk = gpa % GUEST_MEM_CHUNK_BYTES;
+
+	if (gpa < gm->regions[0].bytes && len <= gm->regions[0].bytes - gpa &&
+	    len <= GUEST_MEM_CHUNK_BYTES - in_chunk)
+		return gm->chunk_hva[gpa / GUEST_MEM_CHUNK_BYTES] + in_chunk;
+	return guest_mem_hva_slow(gm, gpa, len);
+}
 
 /* The end of RAM below 4 GiB (the first GPA past the low region). */
 uint64_t guest_mem_low_end(const struct guest_mem *gm);

@@ -16,6 +16,7 @@
 #include "arch/x86/vmx/vmcs_fields.h"
 #include "arch/x86/vmx/vmx_insn.h"
 #include "core/compiler.h"
+#include "emulate/emulate.h"
 
 /* Register numbers: 0-15 are the GPRs in the instruction encoding's order (the emulator uses the
  * same numbers), then RIP and RFLAGS (also as the emulator numbers them), then the rest of the
@@ -135,6 +136,9 @@ enum vcpu_sysreg {
 	VCPU_NR_SYSREGS
 };
 
+#define VCPU_SEG_AR_ONLY 16
+STATIC_ASSERT(VCPU_NR_SEGS <= VCPU_SEG_AR_ONLY);
+
 struct vm;
 
 struct vcpu {
@@ -144,12 +148,16 @@ struct vcpu {
 	uint8_t launched;
 	/* The cache's part. */
 	uint64_t regs_avail, regs_dirty;
+	/* segs_avail: bit n, segs[n] is valid; bit VCPU_SEG_AR_ONLY + n, only its ar is (one
+	 * store after an exit clears both). */
 	uint32_t segs_avail, segs_dirty;
 	struct vcpu_segment segs[VCPU_NR_SEGS];
 	uint64_t cr0_shadow, cr4_shadow; /* what the guest believes CR0 and CR4 are */
 	uint64_t cr0_mask, cr4_mask; /* bits plinth owns (the guest/host masks) */
 	uint64_t cr8;
 	struct vcpu_event event; /* to inject at the next entry */
+	struct emul_walk_cache fetch_walk; /* the emulator's last instruction-fetch walk */
+	struct emul_decode_cache decode_cache; /* and its last decoded instruction */
 	struct vcpu_stats stats;
 	/* Deferred state. */
 	uint64_t sysregs[VCPU_NR_SYSREGS];
@@ -270,6 +278,14 @@ static inline void vcpu_gpr_write(struct vcpu *vcpu, unsigned int n, uint64_t va
 }
 
 void vcpu_seg_read(struct vcpu *vcpu, enum vcpu_seg seg, struct vcpu_segment *out);
+/* The access rights alone (one VMREAD instead of four): mode and CPL need nothing else. */
+uint32_t vcpu_seg_ar_read(struct vcpu *vcpu, enum vcpu_seg seg);
+static inline uint32_t vcpu_seg_ar(struct vcpu *vcpu, enum vcpu_seg seg)
+{
+	if (likely(vcpu->segs_avail & (BIT(seg) | BIT(VCPU_SEG_AR_ONLY + seg))))
+		return vcpu->segs[seg].ar;
+	return vcpu_seg_ar_read(vcpu, seg);
+}
 void vcpu_seg_write(struct vcpu *vcpu, enum vcpu_seg seg, const struct vcpu_segment *s);
 
 /* Called by the exit path right after a VM exit: only the stub's GPRs are known. */

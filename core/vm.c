@@ -74,6 +74,18 @@ static int alloc_ram(struct vm *vm, uint64_t bytes)
 	return err;
 }
 
+/* SDM Vol. 3A 4.1.4: CPUID 0x80000008 EAX[7:0], or 36 when the leaf is absent. */
+static unsigned int guest_maxphyaddr(const struct cpuid_policy *p)
+{
+	static const struct cpuid_vcpu_state st;
+	uint32_t r[4];
+
+	if (p->max_extended < 0x80000008u)
+		return 36;
+	cpuid_policy_lookup(p, 0x80000008u, 0, &st, r);
+	return (r[0] & 0xff) ? (r[0] & 0xff) : 36;
+}
+
 int vm_create(const struct guest_config *gc, unsigned int id, const struct loader_module *image,
 	      const struct loader_module *mods, unsigned int nmods, struct vm **out)
 {
@@ -107,6 +119,7 @@ int vm_create(const struct guest_config *gc, unsigned int id, const struct loade
 		pr_err("guest %s: cannot build its CPUID policy (%s)\n", gc->name, errno_name(err));
 		goto fail;
 	}
+	vm->maxphyaddr = guest_maxphyaddr(&vm->cpuid);
 	vm->ept.invept_type = vmx_host.invept_type;
 	err = ept_build(&vm->ept, &vm->mem, vmx_host.caps.ept_2m);
 	if (err) {

@@ -37,6 +37,7 @@ struct vm {
 	struct guest_mem mem;
 	struct ept ept;
 	struct cpuid_policy cpuid;
+	unsigned int maxphyaddr; /* the guest's physical-address width (CPUID 0x80000008) */
 	struct pio_bus pio;
 	struct platform platform;
 	struct mmio_bus mmio;

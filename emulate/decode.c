@@ -324,13 +324,28 @@ static int decode_fault(struct emul_ctxt *ctxt, uint8_t vector)
 		(b) = insn->bytes[pos++];                                                    \
 	} while (0)
 
+/* n = 1, 2, 4 or 8 little-endian bytes; fixed-size copies compile to single loads. */
 static uint64_t read_le(const uint8_t *p, unsigned int n)
 {
-	uint64_t v = 0;
+	uint8_t b8;
+	uint16_t b16;
+	uint32_t b32;
+	uint64_t b64;
 
-	for (unsigned int i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
+	switch (n) {
+	case 1:
+		__builtin_memcpy(&b8, p, 1);
+		return b8;
+	case 2:
+		__builtin_memcpy(&b16, p, 2);
+		return b16;
+	case 4:
+		__builtin_memcpy(&b32, p, 4);
+		return b32;
+	default:
+		__builtin_memcpy(&b64, p, 8);
+		return b64;
+	}
 }
 
 static bool opd_is_mem(const struct emul_insn *insn, uint8_t d)
@@ -340,30 +355,6 @@ static bool opd_is_mem(const struct emul_insn *insn, uint8_t d)
 	if (k == EMUL_OPK_MOFFS || k == EMUL_OPK_MEM)
 		return true;
 	return (k == EMUL_OPK_RM || k == EMUL_OPK_XRM) && insn->mod != 3;
-}
-
-unsigned int emul_opd_size(const struct emul_insn *insn, uint8_t d)
-{
-	bool byte = insn->op.flags & EMUL_F_BYTE;
-
-	switch (EMUL_OPD_SIZE(d)) {
-	case EMUL_SZ_V:
-		return byte ? 1 : insn->op_bytes;
-	case EMUL_SZ_B:
-		return 1;
-	case EMUL_SZ_W:
-		return 2;
-	case EMUL_SZ_D:
-		return 4;
-	case EMUL_SZ_Q:
-		return 8;
-	case EMUL_SZ_O:
-		return 16;
-	case EMUL_SZ_Z:
-		return byte ? 1 : (insn->op_bytes > 4 ? 4 : insn->op_bytes);
-	default:
-		return (insn->rex & 8) ? 8 : 4;
-	}
 }
 
 int emul_decode(struct emul_ctxt *ctxt, const uint8_t *bytes, unsigned int len)

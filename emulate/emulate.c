@@ -18,31 +18,7 @@ void emul_init(struct emul_ctxt *ctxt, const struct emul_ops *ops, void *opaque,
 	ctxt->flags_undefined = 0;
 	ctxt->insn.len = 0;
 	ctxt->insn.nbytes = 0;
-}
-
-static uint64_t *reg_slot(struct emul_ctxt *ctxt, unsigned int reg)
-{
-	if (reg < EMUL_NR_GPRS)
-		return &ctxt->_regs[reg];
-	return reg == EMUL_REG_RIP ? &ctxt->rip : &ctxt->rflags;
-}
-
-uint64_t emul_reg_read(struct emul_ctxt *ctxt, unsigned int reg)
-{
-	uint64_t *slot = reg_slot(ctxt, reg);
-
-	if (!(ctxt->regs_valid & (1u << reg))) {
-		*slot = ctxt->ops->read_gpr(ctxt, reg);
-		ctxt->regs_valid |= 1u << reg;
-	}
-	return *slot;
-}
-
-void emul_reg_write(struct emul_ctxt *ctxt, unsigned int reg, uint64_t val)
-{
-	*reg_slot(ctxt, reg) = val;
-	ctxt->regs_valid |= 1u << reg;
-	ctxt->regs_dirty |= 1u << reg;
+	ctxt->decode_cache = NULL;
 }
 
 void emul_writeback(struct emul_ctxt *ctxt)
@@ -53,7 +29,7 @@ void emul_writeback(struct emul_ctxt *ctxt)
 		unsigned int reg = (unsigned int)__builtin_ctz(dirty);
 
 		dirty &= dirty - 1;
-		ctxt->ops->write_gpr(ctxt, reg, *reg_slot(ctxt, reg));
+		ctxt->ops->write_gpr(ctxt, reg, *emul_reg_slot(ctxt, reg));
 	}
 	ctxt->regs_dirty = 0;
 }
@@ -76,6 +52,20 @@ int emul_execute(struct emul_ctxt *ctxt)
 	return rc;
 }
 
+/* The usual full 15-byte fetch compares as two overlapping quadwords. */
+static bool same_bytes(const uint8_t *a, const uint8_t *b, unsigned int len)
+{
+	uint64_t a0, a1, b0, b1;
+
+	if (len != 15)
+		return !__builtin_memcmp(a, b, len);
+	__builtin_memcpy(&a0, a, 8);
+	__builtin_memcpy(&b0, b, 8);
+	__builtin_memcpy(&a1, a + 7, 8);
+	__builtin_memcpy(&b1, b + 7, 8);
+	return a0 == b0 && a1 == b1;
+}
+
 int emul_run(struct emul_ctxt *ctxt)
 {
 	uint8_t buf[15];
@@ -87,8 +77,19 @@ int emul_run(struct emul_ctxt *ctxt)
 		rc = fetch_rc;
 	} else {
 		struct emul_fault pending = ctxt->fault;
+		struct emul_decode_cache *c = ctxt->decode_cache;
 
+		if (c && c->valid && c->mode == ctxt->mode && c->insn.nbytes == len &&
+		    same_bytes(c->insn.bytes, buf, len)) {
+			ctxt->insn = c->insn;
+			return emul_execute(ctxt);
+		}
 		rc = emul_decode(ctxt, buf, len);
+		if (c && rc == EMUL_OK) {
+			c->mode = ctxt->mode;
+			c->insn = ctxt->insn;
+			c->valid = true;
+		}
 		if (rc == EMUL_TRUNCATED) {
 			rc = fetch_rc;
 			ctxt->fault = pending;

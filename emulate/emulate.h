@@ -197,6 +197,18 @@ struct emul_insn {
 	struct emul_opcode op; /* the table row, groups and prefix tables resolved */
 };
 
+/*
+ * The last instruction decoded, kept by the caller (one per vCPU). Decoding is a pure function
+ * of the mode and the bytes, so an instruction whose mode and fetched bytes are those of the
+ * last one reuses its decode: a driver's MMIO loop runs the same few instructions. Nothing can
+ * be stale; a different byte anywhere in the 15 fetched means a fresh decode.
+ */
+struct emul_decode_cache {
+	bool valid;
+	enum emul_mode mode;
+	struct emul_insn insn;
+};
+
 struct emul_ctxt {
 	const struct emul_ops *ops;
 	void *opaque; /* the caller's (a vCPU) */
@@ -217,6 +229,8 @@ struct emul_ctxt {
 	unsigned int rep_batch;
 	/* Bits of RFLAGS the instruction left architecturally undefined (for tests). */
 	uint32_t flags_undefined;
+	/* Used and refilled by emul_run when not NULL; emul_init sets NULL. */
+	struct emul_decode_cache *decode_cache;
 };
 
 /* Reset ctxt for one instruction. */
@@ -236,8 +250,31 @@ int emul_execute(struct emul_ctxt *ctxt);
 int emul_run(struct emul_ctxt *ctxt);
 
 /* Register accessors for ops implementations and the executor: on-demand fetch. */
-uint64_t emul_reg_read(struct emul_ctxt *ctxt, unsigned int reg);
-void emul_reg_write(struct emul_ctxt *ctxt, unsigned int reg, uint64_t val);
+/* reg's slot in the on-demand register file. */
+static inline uint64_t *emul_reg_slot(struct emul_ctxt *ctxt, unsigned int reg)
+{
+	if (reg < EMUL_NR_GPRS)
+		return &ctxt->_regs[reg];
+	return reg == EMUL_REG_RIP ? &ctxt->rip : &ctxt->rflags;
+}
+
+static inline uint64_t emul_reg_read(struct emul_ctxt *ctxt, unsigned int reg)
+{
+	uint64_t *slot = emul_reg_slot(ctxt, reg);
+
+	if (!(ctxt->regs_valid & (1u << reg))) {
+		*slot = ctxt->ops->read_gpr(ctxt, reg);
+		ctxt->regs_valid |= 1u << reg;
+	}
+	return *slot;
+}
+
+static inline void emul_reg_write(struct emul_ctxt *ctxt, unsigned int reg, uint64_t val)
+{
+	*emul_reg_slot(ctxt, reg) = val;
+	ctxt->regs_valid |= 1u << reg;
+	ctxt->regs_dirty |= 1u << reg;
+}
 /* Write back the dirty registers through ops->write_gpr and clear regs_dirty. */
 void emul_writeback(struct emul_ctxt *ctxt);
 
@@ -278,6 +315,30 @@ const char *emul_result_name(int result);
 #define EMUL_PTE_PS    (1ull << 7)
 #define EMUL_PTE_XD    (1ull << 63)
 
+/*
+ * One remembered walk: a one-entry TLB that is never stale. It holds what the walk's answer
+ * depended on (the paging controls, CPL, access kind, linear page) and where the
+ * paging-structure quadwords it used live, with the values they had after its A/D updates. A
+ * later walk with the same key only re-reads those quadwords: if each still holds what it held,
+ * a full walk would read the same entries, pass the same checks and set no bit, so its answer
+ * is reused. Any change to an entry (a remap, a cleared A bit) sends the next walk down the full
+ * path. Only successful walks whose entries all have a host pointer (pg->pte_ptr) are
+ * remembered, and no PAE walk (its PDPTEs are registers loaded with CR3, not entries). Whoever
+ * frees or remaps guest RAM clears valid.
+ */
+#define EMUL_WALK_MAX_LEVELS 5
+
+struct emul_walk_cache {
+	bool valid;
+	unsigned int access, cpl;
+	uint64_t cr0, cr3, cr4, efer, rflags; /* only the bits the walk reads */
+	uint64_t la_page; /* linear address >> 12 */
+	uint64_t gpa_page; /* its guest-physical page (>> 12) */
+	unsigned int n;
+	const uint64_t *pte[EMUL_WALK_MAX_LEVELS];
+	uint64_t q[EMUL_WALK_MAX_LEVELS];
+};
+
 struct emul_paging {
 	uint64_t cr0, cr3, cr4, efer;
 	uint64_t rflags; /* only AC is used (SMAP) */
@@ -295,6 +356,11 @@ struct emul_paging {
 	 * which the walk returns. When the quadword changed (*done false) the walk restarts.
 	 * NULL: the walk sets no A/D bit. */
 	int (*cmpxchg_pte)(void *opaque, uint64_t gpa, uint64_t old, uint64_t new_val, bool *done);
+	/* Consulted and refilled by the walk when not NULL (see struct emul_walk_cache). */
+	struct emul_walk_cache *cache;
+	/* For the cache: a host pointer to the aligned quadword at gpa that stays valid while
+	 * the cache does, or NULL. */
+	const uint64_t *(*pte_ptr)(void *opaque, uint64_t gpa);
 };
 
 /* Translate la for access (EMUL_ACC_*) through the guest's paging as described by *pg:

@@ -93,16 +93,26 @@ static void set_gpr_operand(const struct emul_insn *insn, struct emul_operand *o
 	}
 }
 
+/* Every field is set here (no memset: this runs three times per emulated instruction). */
 static void resolve(struct emul_ctxt *ctxt, uint8_t d, struct emul_operand *op)
 {
 	const struct emul_insn *insn = &ctxt->insn;
-	unsigned int size = emul_opd_size(insn, d);
+	unsigned int size;
 
-	__builtin_memset(op, 0, sizeof(*op));
+	op->type = OPT_NONE;
+	op->hi8 = false;
+	op->reg = 0;
+	op->seg = 0;
+	op->ea = 0;
+	op->val = 0;
+	op->xmm.q[0] = op->xmm.q[1] = 0;
+	if (EMUL_OPD_KIND(d) == EMUL_OPK_NONE) {
+		op->size = 0;
+		return;
+	}
+	size = emul_opd_size(insn, d);
 	op->size = size;
 	switch (EMUL_OPD_KIND(d)) {
-	case EMUL_OPK_NONE:
-		break;
 	case EMUL_OPK_REG:
 		set_gpr_operand(insn, op, insn->reg, size);
 		break;
@@ -784,10 +794,11 @@ int emul_exec_insn(struct emul_ctxt *ctxt)
 {
 	const struct emul_insn *insn = &ctxt->insn;
 	uint32_t flags = insn->op.flags;
-	struct exec_state st = { 0 };
+	struct exec_state st;
 	uint64_t rip_mask;
 	int rc;
 
+	st.no_write = st.rip_hold = false;
 	ctxt->flags_undefined = 0;
 	resolve(ctxt, insn->op.dst, &st.dst);
 	resolve(ctxt, insn->op.src, &st.src);

@@ -156,8 +156,30 @@ int emul_mem_write(struct emul_ctxt *ctxt, unsigned int seg, uint64_t ea, const 
 int emul_fetch(struct emul_ctxt *ctxt, uint8_t *buf, unsigned int *len);
 int emul_raise(struct emul_ctxt *ctxt, uint8_t vector, bool has_error, uint32_t error_code);
 
-/* decode.c: the size in bytes of operand descriptor d of the decoded instruction. */
-unsigned int emul_opd_size(const struct emul_insn *insn, uint8_t d);
+/* The size in bytes of operand descriptor d of the decoded instruction. */
+static inline unsigned int emul_opd_size(const struct emul_insn *insn, uint8_t d)
+{
+	bool byte = insn->op.flags & EMUL_F_BYTE;
+
+	switch (EMUL_OPD_SIZE(d)) {
+	case EMUL_SZ_V:
+		return byte ? 1 : insn->op_bytes;
+	case EMUL_SZ_B:
+		return 1;
+	case EMUL_SZ_W:
+		return 2;
+	case EMUL_SZ_D:
+		return 4;
+	case EMUL_SZ_Q:
+		return 8;
+	case EMUL_SZ_O:
+		return 16;
+	case EMUL_SZ_Z:
+		return byte ? 1 : (insn->op_bytes > 4 ? 4 : insn->op_bytes);
+	default:
+		return (insn->rex & 8) ? 8 : 4;
+	}
+}
 
 /* exec.c */
 int emul_exec_insn(struct emul_ctxt *ctxt);

@@ -129,8 +129,15 @@ static int access_mem(struct emul_ctxt *ctxt, unsigned int seg, uint64_t ea, voi
 	if ((ctxt->insn.op.flags & EMUL_F_ALIGN16) && (la & 15))
 		return emul_raise(ctxt, EMUL_VEC_GP, true, 0);
 	first = EMUL_PAGE_SIZE - (la & (EMUL_PAGE_SIZE - 1));
-	if (first > size)
-		first = size;
+	if (first >= size) {
+		/* Within one page, the common case. */
+		rc = translate(ctxt, la, access, &gpa[0]);
+		if (rc)
+			return rc;
+		if (access & EMUL_ACC_WRITE && !(access & ACC_RMW_READ))
+			return phys_write(ctxt, gpa[0], buf, size);
+		return phys_read(ctxt, gpa[0], buf, size);
+	}
 	la2 = la + first;
 	if (ctxt->mode != EMUL_MODE_PROT64)
 		la2 &= 0xffffffffull;

@@ -6,7 +6,7 @@
  */
 #include "emulate/emulate.h"
 
-#define MAX_LEVELS  5
+#define MAX_LEVELS  EMUL_WALK_MAX_LEVELS
 #define MAX_RESTART 16
 #define WALK_RETRY  (-1) /* internal: an A/D update lost a race, walk again */
 
@@ -38,8 +38,9 @@ struct walk_entry {
 	unsigned int shift; /* 0, or 32 for the high half of a 32-bit paging entry */
 };
 
-static int walk(const struct emul_paging *pg, int mode, uint64_t la, unsigned int access,
-		uint64_t *gpa, struct emul_fault *fault)
+static __attribute__((noinline)) int walk(const struct emul_paging *pg, int mode, uint64_t la,
+					  unsigned int access, uint64_t *gpa,
+					  struct emul_fault *fault, struct emul_walk_cache *fill)
 {
 	unsigned int m = pg->maxphyaddr ? pg->maxphyaddr : 52;
 	bool nxe = mode != PM_32 && (pg->efer & EMUL_EFER_NXE);
@@ -182,6 +183,16 @@ static int walk(const struct emul_paging *pg, int mode, uint64_t la, unsigned in
 				return r;
 			if (!done)
 				return WALK_RETRY;
+			e[i].q = new_q;
+		}
+	}
+	if (fill) {
+		fill->n = n;
+		for (i = 0; i < n; i++) {
+			fill->pte[i] = pg->pte_ptr(pg->opaque, e[i].qaddr);
+			fill->q[i] = e[i].q;
+			if (!fill->pte[i])
+				fill->n = 0; /* not remembered */
 		}
 	}
 
@@ -193,26 +204,83 @@ static int walk(const struct emul_paging *pg, int mode, uint64_t la, unsigned in
 	return EMUL_OK;
 }
 
-int emul_paging_translate(const struct emul_paging *pg, uint64_t la, unsigned int access,
-			  uint64_t *gpa, struct emul_fault *fault)
+/* The key of a cached walk: every input the walk's answer depends on, reduced to the bits it
+ * reads. */
+static inline void cache_key(const struct emul_paging *pg, uint64_t la, unsigned int access,
+			     struct emul_walk_cache *k)
 {
+	k->access = access;
+	k->cpl = pg->cpl == 3 ? 3 : 0;
+	k->cr0 = pg->cr0 & (EMUL_CR0_PG | EMUL_CR0_WP);
+	k->cr3 = pg->cr3;
+	k->cr4 = pg->cr4 &
+		 (EMUL_CR4_PSE | EMUL_CR4_PAE | EMUL_CR4_LA57 | EMUL_CR4_SMEP | EMUL_CR4_SMAP);
+	k->efer = pg->efer & (EMUL_EFER_LMA | EMUL_EFER_NXE);
+	k->rflags = pg->rflags & EMUL_RFLAGS_AC;
+	k->la_page = la >> 12;
+}
+
+static inline bool cache_hit(const struct emul_walk_cache *c, const struct emul_walk_cache *k)
+{
+	if (!c->valid || c->la_page != k->la_page || c->cr3 != k->cr3 || c->access != k->access ||
+	    c->cpl != k->cpl || c->cr0 != k->cr0 || c->cr4 != k->cr4 || c->efer != k->efer ||
+	    c->rflags != k->rflags)
+		return false;
+	for (unsigned int i = 0; i < c->n; i++)
+		if (__atomic_load_n(c->pte[i], __ATOMIC_RELAXED) != c->q[i])
+			return false;
+	return true;
+}
+
+static __attribute__((noinline)) int translate_walk(const struct emul_paging *pg, uint64_t la,
+						    unsigned int access, uint64_t *gpa,
+						    struct emul_fault *fault,
+						    struct emul_walk_cache *key)
+{
+	struct emul_walk_cache *fill = NULL;
 	int mode, r, tries;
 
-	if (!(pg->cr0 & EMUL_CR0_PG)) {
-		*gpa = la & 0xffffffffull;
-		return EMUL_OK;
-	}
 	if (!(pg->cr4 & EMUL_CR4_PAE))
 		mode = PM_32;
 	else if (!(pg->efer & EMUL_EFER_LMA))
 		mode = PM_PAE;
 	else
 		mode = (pg->cr4 & EMUL_CR4_LA57) ? PM_5LEVEL : PM_4LEVEL;
-
+	/* PAE's PDPTEs are not walk entries (no A bit; the CPU loads them with CR3): PAE
+	 * walks are not remembered. */
+	if (key && pg->pte_ptr && mode != PM_PAE) {
+		pg->cache->valid = false;
+		fill = key;
+	}
 	for (tries = 0; tries < MAX_RESTART; tries++) {
-		r = walk(pg, mode, la, access, gpa, fault);
-		if (r != WALK_RETRY)
-			return r;
+		r = walk(pg, mode, la, access, gpa, fault, fill);
+		if (r == WALK_RETRY)
+			continue;
+		if (r == EMUL_OK && fill && fill->n) {
+			key->gpa_page = *gpa >> 12;
+			key->valid = true;
+			*pg->cache = *key;
+		}
+		return r;
 	}
 	return EMUL_ERROR;
+}
+
+int emul_paging_translate(const struct emul_paging *pg, uint64_t la, unsigned int access,
+			  uint64_t *gpa, struct emul_fault *fault)
+{
+	struct emul_walk_cache key;
+
+	if (!(pg->cr0 & EMUL_CR0_PG)) {
+		*gpa = la & 0xffffffffull;
+		return EMUL_OK;
+	}
+	if (!pg->cache)
+		return translate_walk(pg, la, access, gpa, fault, NULL);
+	cache_key(pg, la, access, &key);
+	if (cache_hit(pg->cache, &key)) {
+		*gpa = (pg->cache->gpa_page << 12) | (la & 0xfff);
+		return EMUL_OK;
+	}
+	return translate_walk(pg, la, access, gpa, fault, &key);
 }

@@ -24,6 +24,8 @@ void bench_loop_cpuid(uint64_t n);
 void bench_loop_vmcall_nop(uint64_t n);
 void bench_loop_out_80(uint64_t n);
 void bench_loop_in_unclaimed(uint64_t n);
+void bench_loop_mmio_store(uint64_t n);
+void bench_loop_mmio_load(uint64_t n);
 
 struct stats {
 	int64_t exits, vmreads, vmwrites;
@@ -35,10 +37,9 @@ struct row {
 };
 
 static const struct row rows[] = {
-	{ "cpuid 0x40000000", bench_loop_cpuid },
-	{ "vmcall nop", bench_loop_vmcall_nop },
-	{ "out 0x80", bench_loop_out_80 },
-	{ "in 0x1234", bench_loop_in_unclaimed },
+	{ "cpuid 0x40000000", bench_loop_cpuid }, { "vmcall nop", bench_loop_vmcall_nop },
+	{ "out 0x80", bench_loop_out_80 },	  { "in 0x1234", bench_loop_in_unclaimed },
+	{ "mmio store", bench_loop_mmio_store },  { "mmio load", bench_loop_mmio_load },
 };
 
 static struct stats vcpu_stats(void)

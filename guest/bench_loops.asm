@@ -6,11 +6,12 @@
 bits 64
 
 %define UNCLAIMED_PORT	0x1234
+%define TESTDEV_MMIO	0xff000000	; pc-testdev's MMIO RAM (docs/platform.md)
 
 section .text
 
 global bench_loop_empty, bench_loop_cpuid, bench_loop_vmcall_nop, bench_loop_out_80
-global bench_loop_in_unclaimed
+global bench_loop_in_unclaimed, bench_loop_mmio_store, bench_loop_mmio_load
 
 bench_loop_empty:
 .next:
@@ -49,6 +50,22 @@ bench_loop_in_unclaimed:
 	mov edx, UNCLAIMED_PORT
 .next:
 	in al, dx
+	dec rdi
+	jnz .next
+	ret
+
+bench_loop_mmio_store:
+	mov esi, TESTDEV_MMIO
+.next:
+	mov dword [rsi], 0x5a5a5a5a
+	dec rdi
+	jnz .next
+	ret
+
+bench_loop_mmio_load:
+	mov esi, TESTDEV_MMIO
+.next:
+	mov eax, [rsi]
 	dec rdi
 	jnz .next
 	ret

@@ -49,6 +49,25 @@ def guest_exits(run_scenario):
     return 0
 
 
+EMUL_BENCH = 'build/bench/emul_bench'
+
+
+def emulator_host():
+    """The emulator on the host (tests/bench/emul_bench.c): ns per emulated MMIO access against
+    Zydis decoding the same bytes; prints its table, returns 1 on failure."""
+    import subprocess
+    path = os.path.join(ROOT, EMUL_BENCH)
+    if not os.path.exists(path):
+        print(f'emulator on the host: failed: {EMUL_BENCH} is missing (make {EMUL_BENCH})')
+        return 1
+    r = subprocess.run([path], capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        print(f'emulator on the host: failed: {r.stderr.strip() or r.returncode}')
+        return 1
+    print(r.stdout.rstrip())
+    return 0
+
+
 def main(run_scenario):
     boots = [
         scenarios.Scenario('bench-boot-grub', 'bochs-bios', expect=[READY.pattern]),
@@ -69,6 +88,8 @@ def main(run_scenario):
         print(f'| {sc.name} | {total:,} ticks | {console:,} ticks | {total - console:,} ticks |')
     print()
     failed += guest_exits(run_scenario)
+    print()
+    failed += emulator_host()
     print()
     print('| image | bytes |')
     print('|---|---:|')

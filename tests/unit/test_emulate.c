@@ -742,6 +742,63 @@ static void test_on_demand_example(void **state)
 	assert_memory_equal(t_data + 0x10c, "\x88\x77\x66\x55", 4);
 }
 
+/* The decode cache: same mode and bytes reuse the last decode; any other byte or mode decodes
+ * afresh; only successful decodes are kept. */
+static void test_decode_cache(void **state)
+{
+	static const uint8_t mov[] = { 0x89, 0x04, 0x8b }; /* mov [rbx+rcx*4], eax */
+	static const uint8_t add[] = { 0x01, 0x04, 0x8b }; /* add [rbx+rcx*4], eax */
+	static const uint8_t dec_mov[] = { 0x48, 0x89, 0x04, 0x8b }; /* REX.W mov / dec eax; mov */
+	static const uint8_t ud[] = { 0x0f, 0x0b }; /* ud2: unsupported */
+	struct emul_decode_cache cache = { 0 };
+	struct fake_vcpu v;
+	struct emul_ctxt ctxt;
+
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, mov, sizeof(mov), 0);
+	ctxt.decode_cache = &cache;
+	v.regs[EMUL_REG_RBX] = T_DATA + 0x100;
+	v.regs[EMUL_REG_RAX] = 7;
+	assert_int_equal(emul_run(&ctxt), EMUL_OK);
+	assert_true(cache.valid);
+	assert_int_equal(cache.insn.len, 3);
+
+	/* A hit uses the kept decode: proven by a doctored length, which the executor obeys. */
+	cache.insn.len = 1;
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, mov, sizeof(mov), 0);
+	ctxt.decode_cache = &cache;
+	v.regs[EMUL_REG_RBX] = T_DATA + 0x100;
+	assert_int_equal(emul_run(&ctxt), EMUL_OK);
+	assert_int_equal(v.regs[EMUL_REG_RIP], T_CODE + 1);
+	cache.insn.len = 3;
+
+	/* One byte differs: decoded afresh (an ADD, which reads memory first). */
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, add, sizeof(add), 0);
+	ctxt.decode_cache = &cache;
+	v.regs[EMUL_REG_RBX] = T_DATA + 0x100;
+	v.regs[EMUL_REG_RAX] = 1;
+	assert_int_equal(emul_run(&ctxt), EMUL_OK);
+	assert_int_equal(v.regs[EMUL_REG_RIP], T_CODE + 3);
+	assert_int_equal(v.mmio_reads, 1);
+	assert_memory_equal(t_data + 0x100, "\x5b\x5a\x5a\x5a", 4);
+
+	/* The same bytes in another mode: 0x48 is a REX prefix in 64-bit mode, DEC EAX in
+	 * 32-bit mode. */
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, dec_mov, sizeof(dec_mov), 0);
+	ctxt.decode_cache = &cache;
+	v.regs[EMUL_REG_RBX] = T_DATA + 0x100;
+	assert_int_equal(emul_run(&ctxt), EMUL_OK);
+	assert_int_equal(v.regs[EMUL_REG_RIP], T_CODE + 4);
+	t_setup(&v, &ctxt, EMUL_MODE_PROT32, dec_mov, sizeof(dec_mov), 0);
+	ctxt.decode_cache = &cache;
+	assert_int_equal(emul_run(&ctxt), EMUL_UNSUPPORTED); /* DEC r32 is not an MMIO form */
+	assert_int_equal(cache.mode, EMUL_MODE_PROT64); /* refused decodes are not kept */
+
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, ud, sizeof(ud), 0);
+	ctxt.decode_cache = &cache;
+	assert_int_equal(emul_run(&ctxt), EMUL_UNSUPPORTED);
+	assert_int_equal(cache.insn.bytes[0], 0x48);
+}
+
 static void test_port_io(void **state)
 {
 	static const uint8_t in_dx[] = { 0xec }; /* in al, dx */
@@ -1000,6 +1057,7 @@ int main(void)
 	const char *seed = getenv("EMUL_TEST_SEED");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_on_demand_example),
+		cmocka_unit_test(test_decode_cache),
 		cmocka_unit_test(test_port_io),
 		cmocka_unit_test(test_page_cross_write_fault),
 		cmocka_unit_test(test_fetch_page_end),

@@ -30,7 +30,11 @@
 
 static uint8_t mem[MEM_SIZE] __attribute__((aligned(4096)));
 static uint64_t next_table;
-static unsigned int cmpxchg_calls, race_once;
+static unsigned int cmpxchg_calls, race_once, read_pte_calls;
+/* Every test also runs with the walk cache on: each translation is then made twice, the second
+ * time from the cache when the first was remembered, and both answers must agree. */
+static bool use_cache;
+static struct emul_walk_cache walk_cache;
 static struct emul_paging pg;
 static struct emul_fault fault;
 
@@ -70,8 +74,17 @@ static int read_pte(void *opaque, uint64_t gpa, uint64_t *val)
 	assert_int_equal(gpa & 7, 0);
 	if (gpa + 8 > MEM_SIZE)
 		return EMUL_ERROR;
+	read_pte_calls++;
 	*val = get64(gpa);
 	return EMUL_OK;
+}
+
+static const uint64_t *pte_ptr(void *opaque, uint64_t gpa)
+{
+	assert_ptr_equal(opaque, mem);
+	if (gpa + 8 > MEM_SIZE)
+		return NULL;
+	return (const uint64_t *)(mem + gpa);
 }
 
 static int cmpxchg_pte(void *opaque, uint64_t gpa, uint64_t old, uint64_t new_val, bool *done)
@@ -112,6 +125,11 @@ static void reset(void)
 	pg.opaque = mem;
 	pg.read_pte = read_pte;
 	pg.cmpxchg_pte = cmpxchg_pte;
+	memset(&walk_cache, 0, sizeof(walk_cache));
+	if (use_cache) {
+		pg.cache = &walk_cache;
+		pg.pte_ptr = pte_ptr;
+	}
 }
 
 /* 4-level (levels 4) or 5-level (levels 5) paging with CR3 at a new table. */
@@ -166,9 +184,25 @@ static unsigned int walk_entries(uint64_t root, unsigned int levels, uint64_t la
 
 static int tr(uint64_t la, unsigned int access, uint64_t *gpa)
 {
+	struct emul_fault first_fault;
+	uint64_t first_gpa;
+	int rc, again;
+
 	memset(&fault, 0, sizeof(fault));
 	*gpa = 0xdeadbeef;
-	return emul_paging_translate(&pg, la, access, gpa, &fault);
+	rc = emul_paging_translate(&pg, la, access, gpa, &fault);
+	if (!use_cache)
+		return rc;
+	first_gpa = *gpa;
+	first_fault = fault;
+	memset(&fault, 0, sizeof(fault));
+	again = emul_paging_translate(&pg, la, access, gpa, &fault);
+	assert_int_equal(again, rc);
+	if (rc == EMUL_OK)
+		assert_int_equal(*gpa, first_gpa);
+	else
+		assert_memory_equal(&fault, &first_fault, sizeof(fault));
+	return rc;
 }
 
 /* la must fault with error_code, leaving memory untouched. */
@@ -633,19 +667,91 @@ static void test_smap_32bit_and_wp(void **state)
 	expect_ok(la, EMUL_ACC_READ, 0x9000);
 }
 
+/* The cache: a hit reads each remembered entry once and nothing else; any change to an entry,
+ * the key or the access sends the walk down the full path, with the full path's answer. */
+static void test_walk_cache(void **state)
+{
+	uint64_t root = setup_long(4), gpa, e[5], leaf;
+	unsigned int n;
+
+	pg.cache = &walk_cache;
+	pg.pte_ptr = pte_ptr;
+	leaf = map64(root, 4, 0x401000, 1, 0x9000, P | RW | US, P | RW | US);
+	n = walk_entries(root, 4, 0x401000, e);
+	assert_int_equal(n, 4);
+
+	/* First walk fills; the second hits: four entry reads through the pointers, none through
+	 * read_pte, no A/D update. */
+	assert_int_equal(tr(0x401123, EMUL_ACC_FETCH, &gpa), EMUL_OK);
+	assert_int_equal(gpa, 0x9123);
+	assert_true(walk_cache.valid);
+	read_pte_calls = cmpxchg_calls = 0;
+	assert_int_equal(tr(0x401fff, EMUL_ACC_FETCH, &gpa), EMUL_OK);
+	assert_int_equal(gpa, 0x9fff);
+	assert_int_equal(read_pte_calls, 0);
+	assert_int_equal(cmpxchg_calls, 0);
+
+	/* A remap of the leaf (without any invalidation) is seen at once. */
+	set64(leaf, 0xa000 | P | RW | US | A);
+	expect_ok(0x401010, EMUL_ACC_FETCH, 0xa010);
+
+	/* The guest clears an A bit: the full walk runs and sets it again. */
+	set64(e[0], get64(e[0]) & ~A);
+	cmpxchg_calls = 0;
+	expect_ok(0x401010, EMUL_ACC_FETCH, 0xa010);
+	assert_int_equal(cmpxchg_calls, 1);
+	assert_true(get64(e[0]) & A);
+
+	/* Another page, another access kind, CPL or CR3: a miss, answered by the full walk. */
+	expect_pf(0x402000, EMUL_ACC_FETCH, EMUL_PFERR_I);
+	assert_false(walk_cache.valid); /* faults are not remembered */
+	expect_ok(0x401010, EMUL_ACC_FETCH, 0xa010);
+	expect_ok(0x401010, EMUL_ACC_WRITE, 0xa010);
+	assert_true(get64(leaf) & D);
+	set64(leaf, get64(leaf) & ~US);
+	pg.cpl = 3;
+	expect_pf(0x401010, EMUL_ACC_READ, EMUL_PFERR_P | EMUL_PFERR_U);
+	pg.cpl = 0;
+	expect_ok(0x401010, EMUL_ACC_READ, 0xa010);
+	pg.cr3 = alloc_table();
+	expect_pf(0x401010, EMUL_ACC_READ, 0);
+
+	/* No host pointer for the entries: nothing is remembered. */
+	pg.cr3 = root;
+	pg.pte_ptr = NULL;
+	walk_cache.valid = false;
+	expect_ok(0x401010, EMUL_ACC_READ, 0xa010);
+	assert_false(walk_cache.valid);
+}
+
+static int cache_on(void **state)
+{
+	use_cache = true;
+	return 0;
+}
+
+static int cache_off(void **state)
+{
+	use_cache = false;
+	return 0;
+}
+
+#define BOTH(t) cmocka_unit_test(t), cmocka_unit_test_setup_teardown(t, cache_on, cache_off)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_paging_disabled),
-		cmocka_unit_test(test_4level_4k_and_ad_bits),
-		cmocka_unit_test(test_4level_not_present),
-		cmocka_unit_test(test_4level_permissions),
-		cmocka_unit_test(test_4level_large_pages),
-		cmocka_unit_test(test_4level_reserved_bits),
-		cmocka_unit_test(test_5level),
-		cmocka_unit_test(test_pae),
-		cmocka_unit_test(test_32bit),
-		cmocka_unit_test(test_smap_32bit_and_wp),
+		BOTH(test_paging_disabled),
+		BOTH(test_4level_4k_and_ad_bits),
+		BOTH(test_4level_not_present),
+		BOTH(test_4level_permissions),
+		BOTH(test_4level_large_pages),
+		BOTH(test_4level_reserved_bits),
+		BOTH(test_5level),
+		BOTH(test_pae),
+		BOTH(test_32bit),
+		BOTH(test_smap_32bit_and_wp),
+		cmocka_unit_test(test_walk_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

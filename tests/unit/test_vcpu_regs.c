@@ -132,6 +132,30 @@ static void test_segment_read_once_written_back_whole(void **state)
 	assert_int_equal(*slot(VMCS_GUEST_GDTR_BASE), 0x1000);
 }
 
+/* Mode and CPL need only access rights: one VMREAD, kept until the next exit, and a later
+ * whole-segment read still fetches the other fields. */
+static void test_segment_access_rights_alone(void **state)
+{
+	struct vcpu_segment ss;
+
+	*slot(VMCS_GUEST_SS_AR) = 0x60f3; /* DPL 3 */
+	*slot(VMCS_GUEST_SS_BASE) = 0x5000;
+	assert_int_equal(vcpu_seg_ar(&vcpu, VCPU_SEG_SS), 0x60f3);
+	assert_int_equal(vcpu_seg_ar(&vcpu, VCPU_SEG_SS), 0x60f3);
+	assert_int_equal(vmcs.reads, 1);
+	vcpu_seg_read(&vcpu, VCPU_SEG_SS, &ss);
+	assert_int_equal(vmcs.reads, 5);
+	assert_int_equal(ss.base, 0x5000);
+	assert_int_equal(vcpu_seg_ar(&vcpu, VCPU_SEG_SS), 0x60f3);
+	assert_int_equal(vmcs.reads, 5);
+
+	/* After the next exit the VMCS may hold other rights. */
+	*slot(VMCS_GUEST_SS_AR) = 0x4093;
+	vcpu_regs_exit(&vcpu);
+	assert_int_equal(vcpu_seg_ar(&vcpu, VCPU_SEG_SS), 0x4093);
+	assert_int_equal(vmcs.reads, 6);
+}
+
 static void test_guest_view_of_cr0_uses_shadow_for_owned_bits(void **state)
 {
 	vcpu.cr0_mask = 0x80000000 | 0x60000000; /* PG, CD, NW owned by plinth */
@@ -150,6 +174,7 @@ int main(void)
 		cmocka_unit_test_setup(test_several_dirty_flush_once_each, setup),
 		cmocka_unit_test_setup(test_exit_information_is_read_only, setup),
 		cmocka_unit_test_setup(test_segment_read_once_written_back_whole, setup),
+		cmocka_unit_test_setup(test_segment_access_rights_alone, setup),
 		cmocka_unit_test_setup(test_guest_view_of_cr0_uses_shadow_for_owned_bits, setup),
 	};
 

@@ -85,22 +85,10 @@ static uint64_t cr4_allowed(struct vcpu *vcpu)
 	return ok;
 }
 
-uint32_t vcpu_cpl(struct vcpu *vcpu)
-{
-	struct vcpu_segment ss;
-
-	vcpu_seg_read(vcpu, VCPU_SEG_SS, &ss);
-	return (ss.ar >> SEG_AR_DPL_SHIFT) & 3;
-}
-
 static bool in_64bit_mode(struct vcpu *vcpu)
 {
-	struct vcpu_segment cs;
-
-	if (!(vcpu_reg_read(vcpu, VCPU_REG_EFER) & X86_EFER_LMA))
-		return false;
-	vcpu_seg_read(vcpu, VCPU_SEG_CS, &cs);
-	return cs.ar & SEG_AR_L;
+	return (vcpu_reg_read(vcpu, VCPU_REG_EFER) & X86_EFER_LMA) &&
+	       (vcpu_seg_ar(vcpu, VCPU_SEG_CS) & SEG_AR_L);
 }
 
 static void set_long_mode(struct vcpu *vcpu, bool on)
@@ -147,12 +135,9 @@ static int guest_write_cr0(struct vcpu *vcpu, uint64_t value)
 		return -EINVAL;
 	efer = vcpu_reg_read(vcpu, VCPU_REG_EFER);
 	if ((value & X86_CR0_PG) && !(old & X86_CR0_PG) && (efer & X86_EFER_LME)) {
-		struct vcpu_segment cs;
-
 		if (!(vcpu_guest_cr4(vcpu) & X86_CR4_PAE))
 			return -EINVAL;
-		vcpu_seg_read(vcpu, VCPU_SEG_CS, &cs);
-		if (cs.ar & SEG_AR_L)
+		if (vcpu_seg_ar(vcpu, VCPU_SEG_CS) & SEG_AR_L)
 			return -EINVAL;
 		set_long_mode(vcpu, true);
 	} else if (!(value & X86_CR0_PG) && (old & X86_CR0_PG) && (efer & X86_EFER_LMA)) {

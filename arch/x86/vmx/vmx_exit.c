@@ -179,11 +179,12 @@ int vmx_exit_ept_violation(struct vcpu *vcpu)
 {
 	uint64_t qual = vcpu_reg_read(vcpu, VCPU_REG_EXIT_QUALIFICATION);
 	uint64_t gpa = vcpu_reg_read(vcpu, VCPU_REG_GUEST_PHYSICAL_ADDRESS);
+	const struct mmio_device *dev = mmio_bus_find(&vcpu->vm->mmio, gpa);
 
 	/* Every RAM page is mapped with full rights: an EPT violation is a device's MMIO range,
 	 * or an access outside RAM and devices. */
-	if (mmio_bus_find(&vcpu->vm->mmio, gpa))
-		return vmx_emulate_mmio(vcpu, gpa,
+	if (dev)
+		return vmx_emulate_mmio(vcpu, dev, gpa,
 					(qual & (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATED)) ==
 						(EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATED));
 	if (qual & EPT_QUAL_GLA_VALID)

@@ -24,10 +24,16 @@ int vmx_exit_io(struct vcpu *vcpu);
 int vmx_exit_ept_violation(struct vcpu *vcpu);
 int vmx_exit_ept_misconfig(struct vcpu *vcpu);
 /* Performs the instruction that touched a device at gpa (vmx_mmio.c). */
-int vmx_emulate_mmio(struct vcpu *vcpu, uint64_t gpa, bool gla_valid);
+struct mmio_device;
+int vmx_emulate_mmio(struct vcpu *vcpu, const struct mmio_device *dev, uint64_t gpa,
+		     bool gla_valid);
 
 /* Helpers for handlers. */
-uint32_t vcpu_cpl(struct vcpu *vcpu); /* from SS.DPL */
+/* From SS.DPL, as VMX keeps it (SDM Vol. 3C 27.3.1.1 / 28.3.1.2). */
+static inline uint32_t vcpu_cpl(struct vcpu *vcpu)
+{
+	return (vcpu_seg_ar(vcpu, VCPU_SEG_SS) >> SEG_AR_DPL_SHIFT) & 3;
+}
 void vcpu_set_cr0(struct vcpu *vcpu, uint64_t value); /* validated already */
 int vcpu_write_efer(struct vcpu *vcpu, uint64_t value); /* -EINVAL: #GP */
 void vcpu_set_cr4_initial(struct vcpu *vcpu, uint64_t value);

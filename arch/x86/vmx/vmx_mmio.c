@@ -11,6 +11,7 @@
 #include "arch/x86/vmx/vmx_exit.h"
 #include "core/errno.h"
 #include "core/printf.h"
+#include "core/string.h"
 #include "core/vm.h"
 #include "emulate/emulate.h"
 
@@ -22,6 +23,8 @@
  * passed the guest's permission checks and set its A/D bits for this instruction already. */
 struct mmio_emul {
 	struct vcpu *vcpu;
+	const struct mmio_device *dev; /* the device at the exit's GPA */
+	uint64_t exit_gpa_page;
 	bool hint;
 	uint64_t gla_page, gpa_page;
 };
@@ -57,21 +60,51 @@ static int op_translate(struct emul_ctxt *ctxt, uint64_t la, unsigned int access
 	return vcpu_translate(m->vcpu, la, access, gpa, fault);
 }
 
+/* The host address of [gpa, gpa + len) in guest RAM, or NULL. The access lies within one page,
+ * so within one 2 MiB chunk of guest RAM, or not in RAM at all. The page that exited is a
+ * device's (RAM is mapped with every right: it never exits). */
+static void *ram_hva(struct emul_ctxt *ctxt, uint64_t gpa, unsigned int len)
+{
+	const struct mmio_emul *m = ctxt->opaque;
+
+	if ((gpa & ~(PAGE_SIZE - 1)) == m->exit_gpa_page)
+		return NULL;
+	return guest_mem_hva(&m->vcpu->vm->mem, gpa, len);
+}
+
 static int op_read_phys(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int len)
 {
-	return guest_mem_read(&vcpu_of(ctxt)->vm->mem, gpa, buf, len) ? EMUL_MMIO : EMUL_OK;
+	const void *hva = ram_hva(ctxt, gpa, len);
+
+	if (!hva)
+		return EMUL_MMIO;
+	memcpy(buf, hva, len);
+	return EMUL_OK;
 }
 
 static int op_write_phys(struct emul_ctxt *ctxt, uint64_t gpa, const void *buf, unsigned int len)
 {
-	return guest_mem_write(&vcpu_of(ctxt)->vm->mem, gpa, buf, len) ? EMUL_MMIO : EMUL_OK;
+	void *hva = ram_hva(ctxt, gpa, len);
+
+	if (!hva)
+		return EMUL_MMIO;
+	memcpy(hva, buf, len);
+	return EMUL_OK;
 }
 
 static int mmio(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int len, bool write)
 {
-	struct vm *vm = vcpu_of(ctxt)->vm;
-	int err = mmio_bus_access(&vm->mmio, gpa, buf, len, write);
+	const struct mmio_emul *m = ctxt->opaque;
+	const struct mmio_device *d = m->dev;
+	struct vm *vm = m->vcpu->vm;
+	int err;
 
+	/* Almost always the device whose page exited, found already; else the bus. */
+	if (gpa - d->gpa < d->len && len <= d->len - (gpa - d->gpa) && len <= 16)
+		err = write ? d->write(d->dev, gpa - d->gpa, buf, len) :
+			      d->read(d->dev, gpa - d->gpa, buf, len);
+	else
+		err = mmio_bus_access(&vm->mmio, gpa, buf, len, write);
 	if (err == -ENODEV) {
 		vm_stop(vm,
 			"%s GPA 0x%llx (%u bytes) from an emulated instruction: neither RAM nor "
@@ -214,24 +247,29 @@ static const struct emul_ops vmx_emul_ops = {
 	.inject_fault = op_inject_fault,
 };
 
-/* SDM vol. 3A 2.2: the mode from CR0.PE, RFLAGS.VM, EFER.LMA and CS.L / CS.D. */
+/* SDM vol. 3A 2.2: the mode from CR0.PE, RFLAGS.VM, EFER.LMA and CS.L / CS.D. Long mode is
+ * tested first: it is the common case, and it needs neither CR0 nor RFLAGS (no VM86 there). */
 static enum emul_mode guest_mode(struct vcpu *vcpu)
 {
-	struct vcpu_segment cs;
+	uint32_t cs_ar;
 
+	if (vcpu_reg_read(vcpu, VCPU_REG_EFER) & X86_EFER_LMA)
+		return (vcpu_seg_ar(vcpu, VCPU_SEG_CS) & SEG_AR_L)  ? EMUL_MODE_PROT64 :
+		       (vcpu_seg_ar(vcpu, VCPU_SEG_CS) & SEG_AR_DB) ? EMUL_MODE_PROT32 :
+								      EMUL_MODE_PROT16;
 	if (!(vcpu_reg_read(vcpu, VCPU_REG_CR0) & X86_CR0_PE))
 		return EMUL_MODE_REAL;
 	if (vcpu_reg_read(vcpu, VCPU_REG_RFLAGS) & X86_RFLAGS_VM)
 		return EMUL_MODE_VM86;
-	vcpu_seg_read(vcpu, VCPU_SEG_CS, &cs);
-	if ((vcpu_reg_read(vcpu, VCPU_REG_EFER) & X86_EFER_LMA) && (cs.ar & SEG_AR_L))
-		return EMUL_MODE_PROT64;
-	return (cs.ar & SEG_AR_DB) ? EMUL_MODE_PROT32 : EMUL_MODE_PROT16;
+	cs_ar = vcpu_seg_ar(vcpu, VCPU_SEG_CS);
+	return (cs_ar & SEG_AR_DB) ? EMUL_MODE_PROT32 : EMUL_MODE_PROT16;
 }
 
-int vmx_emulate_mmio(struct vcpu *vcpu, uint64_t gpa, bool gla_valid)
+int vmx_emulate_mmio(struct vcpu *vcpu, const struct mmio_device *dev, uint64_t gpa, bool gla_valid)
 {
-	struct mmio_emul m = { .vcpu = vcpu, .hint = gla_valid };
+	struct mmio_emul m = {
+		.vcpu = vcpu, .dev = dev, .exit_gpa_page = gpa & ~(PAGE_SIZE - 1), .hint = gla_valid
+	};
 	struct emul_ctxt ctxt;
 	int r;
 
@@ -240,6 +278,7 @@ int vmx_emulate_mmio(struct vcpu *vcpu, uint64_t gpa, bool gla_valid)
 		m.gpa_page = gpa & ~(PAGE_SIZE - 1);
 	}
 	emul_init(&ctxt, &vmx_emul_ops, &m, guest_mode(vcpu));
+	ctxt.decode_cache = &vcpu->decode_cache;
 	r = emul_run(&ctxt);
 	if (r == EMUL_OK || r == EMUL_FAULT)
 		return 0;
