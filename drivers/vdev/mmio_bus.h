@@ -34,8 +34,11 @@ void mmio_bus_init(struct mmio_bus *bus);
 int mmio_bus_register(struct mmio_bus *bus, const struct mmio_device *d);
 /* The device whose range holds gpa, or NULL. */
 const struct mmio_device *mmio_bus_find(const struct mmio_bus *bus, uint64_t gpa);
+/* One access of len bytes (1..16) to device d; -ENODEV when [gpa, gpa + len) is not inside
+ * it. For a caller that found the device already (the EPT-violation handler). */
+int mmio_device_access(const struct mmio_device *d, uint64_t gpa, void *buf, unsigned int len,
+		       bool is_write);
 /* One access of len bytes (1..16); -ENODEV when [gpa, gpa + len) is not inside one device. */
-int mmio_bus_access(struct mmio_bus *bus, uint64_t gpa, void *buf, unsigned int len,
-		    bool is_write);
+int mmio_bus_access(struct mmio_bus *bus, uint64_t gpa, void *buf, unsigned int len, bool is_write);
 
 #endif

@@ -164,12 +164,15 @@ static double time_emul(struct bench_vcpu *v, const struct form *f, unsigned lon
 			struct emul_ctxt ctxt;
 
 			v->regs[EMUL_REG_RIP] = CODE_GPA;
+			int rc;
+
 			emul_init(&ctxt, &bench_ops, v, EMUL_MODE_PROT64);
 			if (cache)
 				ctxt.decode_cache = &dc;
-			if (emul_run(&ctxt) != EMUL_OK) {
+			rc = emul_run(&ctxt);
+			if (rc != EMUL_OK) {
 				fprintf(stderr, "emul_bench: %s: %s\n", f->name,
-					emul_result_name(emul_run(&ctxt)));
+					emul_result_name(rc));
 				exit(1);
 			}
 		}

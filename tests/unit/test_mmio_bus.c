@@ -54,6 +54,17 @@ static void test_outside_a_device_is_refused(void **state)
 	assert_int_equal(mmio_bus_access(&mmio, 0x1000, buf, 4, false), -ENODEV);
 	assert_null(mmio_bus_find(&mmio, PC_TESTDEV_IOMEM_GPA + PC_TESTDEV_IOMEM_BYTES));
 	assert_non_null(mmio_bus_find(&mmio, PC_TESTDEV_IOMEM_GPA));
+
+	/* A device already found (the exit handler's) checks the same bounds. */
+	const struct mmio_device *d = mmio_bus_find(&mmio, PC_TESTDEV_IOMEM_GPA);
+
+	assert_int_equal(mmio_device_access(d, PC_TESTDEV_IOMEM_GPA - 1, buf, 1, false), -ENODEV);
+	assert_int_equal(mmio_device_access(d, PC_TESTDEV_IOMEM_GPA + 0xfffc, buf, 8, true),
+			 -ENODEV);
+	assert_int_equal(mmio_device_access(d, PC_TESTDEV_IOMEM_GPA, buf, 0, false), -ENODEV);
+	assert_int_equal(mmio_device_access(d, PC_TESTDEV_IOMEM_GPA + 0x10, buf, 17, false),
+			 -ENODEV);
+	assert_int_equal(mmio_device_access(d, PC_TESTDEV_IOMEM_GPA + 0xfff8, buf, 8, false), 0);
 }
 
 static void test_register_refuses_overlaps_and_empty_ranges(void **state)

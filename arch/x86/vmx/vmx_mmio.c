@@ -100,10 +100,8 @@ static int mmio(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int le
 	int err;
 
 	/* Almost always the device whose page exited, found already; else the bus. */
-	if (gpa - d->gpa < d->len && len <= d->len - (gpa - d->gpa) && len <= 16)
-		err = write ? d->write(d->dev, gpa - d->gpa, buf, len) :
-			      d->read(d->dev, gpa - d->gpa, buf, len);
-	else
+	err = mmio_device_access(d, gpa, buf, len, write);
+	if (err == -ENODEV)
 		err = mmio_bus_access(&vm->mmio, gpa, buf, len, write);
 	if (err == -ENODEV) {
 		vm_stop(vm,
