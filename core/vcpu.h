@@ -262,6 +262,16 @@ static inline void vcpu_reg_write(struct vcpu *vcpu, enum vcpu_reg reg, uint64_t
 	vcpu->regs_dirty |= BIT(reg);
 }
 
+/* vcpu_reg_read for a register number known only at run time (the emulator's): the cached
+ * value inline, the VMREAD out of line. */
+uint64_t vcpu_reg_read_slow(struct vcpu *vcpu, enum vcpu_reg reg);
+static inline uint64_t vcpu_reg_read_any(struct vcpu *vcpu, enum vcpu_reg reg)
+{
+	if (likely(vcpu->regs_avail & BIT(reg)))
+		return vcpu->regs[reg];
+	return vcpu_reg_read_slow(vcpu, reg);
+}
+
 static inline uint64_t vcpu_gpr_read(struct vcpu *vcpu, unsigned int n)
 {
 	return vcpu_reg_read(vcpu, (enum vcpu_reg)(n & 15));
@@ -278,20 +288,60 @@ static inline void vcpu_gpr_write(struct vcpu *vcpu, unsigned int n, uint64_t va
 }
 
 void vcpu_seg_read(struct vcpu *vcpu, enum vcpu_seg seg, struct vcpu_segment *out);
+/* The access-rights field of a segment (0 for GDTR and IDTR): a switch that folds away when seg
+ * is a constant. */
+static inline uint32_t vcpu_seg_ar_field(enum vcpu_seg seg)
+{
+	switch (seg) {
+	case VCPU_SEG_ES:
+		return VMCS_GUEST_ES_AR;
+	case VCPU_SEG_CS:
+		return VMCS_GUEST_CS_AR;
+	case VCPU_SEG_SS:
+		return VMCS_GUEST_SS_AR;
+	case VCPU_SEG_DS:
+		return VMCS_GUEST_DS_AR;
+	case VCPU_SEG_FS:
+		return VMCS_GUEST_FS_AR;
+	case VCPU_SEG_GS:
+		return VMCS_GUEST_GS_AR;
+	case VCPU_SEG_LDTR:
+		return VMCS_GUEST_LDTR_AR;
+	case VCPU_SEG_TR:
+		return VMCS_GUEST_TR_AR;
+	default:
+		return 0;
+	}
+}
+
 /* The access rights alone (one VMREAD instead of four): mode and CPL need nothing else. */
-uint32_t vcpu_seg_ar_read(struct vcpu *vcpu, enum vcpu_seg seg);
 static inline uint32_t vcpu_seg_ar(struct vcpu *vcpu, enum vcpu_seg seg)
 {
+	uint32_t field;
+
 	if (likely(vcpu->segs_avail & (BIT(seg) | BIT(VCPU_SEG_AR_ONLY + seg))))
 		return vcpu->segs[seg].ar;
-	return vcpu_seg_ar_read(vcpu, seg);
+	field = vcpu_seg_ar_field(seg);
+	vcpu->segs[seg].ar = 0;
+	if (field) {
+		vcpu->stats.vmreads++;
+		vcpu->segs[seg].ar = (uint32_t)vmx_vmread(field);
+	}
+	vcpu->segs_avail |= BIT(VCPU_SEG_AR_ONLY + seg);
+	return vcpu->segs[seg].ar;
 }
 void vcpu_seg_write(struct vcpu *vcpu, enum vcpu_seg seg, const struct vcpu_segment *s);
 
-/* Called by the exit path right after a VM exit: only the stub's GPRs are known. */
+/* State that only plinth changes, so that the cache always holds it (as KVM keeps EFER in
+ * software): the VMCS set-up writes it through the cache, EFER writes exit, LMA follows CR0.PG,
+ * which plinth owns, and the VM-entry controls are plinth's own. No VMREAD ever. */
+#define VCPU_REGS_STICKY (BIT(VCPU_REG_EFER) | BIT(VCPU_REG_ENTRY_CTLS))
+
+/* Called by the exit path right after a VM exit: only the stub's GPRs and the sticky state are
+ * known. */
 static inline void vcpu_regs_exit(struct vcpu *vcpu)
 {
-	vcpu->regs_avail = VCPU_GPRS_IN_REGS;
+	vcpu->regs_avail = VCPU_GPRS_IN_REGS | VCPU_REGS_STICKY;
 	vcpu->segs_avail = 0;
 }
 
@@ -325,5 +375,21 @@ static inline void vcpu_skip_exit_insn(struct vcpu *vcpu)
  * shadow. */
 uint64_t vcpu_guest_cr0(struct vcpu *vcpu);
 uint64_t vcpu_guest_cr4(struct vcpu *vcpu);
+
+/* Bits of the guest's CR0/CR4: with no VMREAD when plinth owns them all (their writes exit), as
+ * KVM's kvm_read_cr4_bits. */
+static inline uint64_t vcpu_guest_cr0_bits(struct vcpu *vcpu, uint64_t mask)
+{
+	if (likely(!(mask & ~vcpu->cr0_mask)))
+		return vcpu->cr0_shadow & mask;
+	return vcpu_guest_cr0(vcpu) & mask;
+}
+
+static inline uint64_t vcpu_guest_cr4_bits(struct vcpu *vcpu, uint64_t mask)
+{
+	if (likely(!(mask & ~vcpu->cr4_mask)))
+		return vcpu->cr4_shadow & mask;
+	return vcpu_guest_cr4(vcpu) & mask;
+}
 
 #endif

@@ -348,6 +348,80 @@ static uint64_t read_le(const uint8_t *p, unsigned int n)
 	}
 }
 
+static void set_gpr_operand(const struct emul_insn *insn, struct emul_opd *op, unsigned int n)
+{
+	op->type = OPT_REG;
+	op->reg = n;
+	/* Without REX, byte registers 4..7 are AH, CH, DH, BH. */
+	if (op->size == 1 && !insn->rex && n >= 4 && n < 8) {
+		op->reg = n - 4;
+		op->hi8 = true;
+	}
+}
+
+/* What the executor needs of operand descriptor d, fixed once here (and kept by the decode
+ * cache) rather than worked out on every execution. */
+static void decode_operand(const struct emul_insn *insn, uint8_t d, struct emul_opd *op)
+{
+	*op = (struct emul_opd){ .type = OPT_NONE };
+	if (EMUL_OPD_KIND(d) == EMUL_OPK_NONE)
+		return;
+	op->size = (uint8_t)emul_opd_size(insn, d);
+	switch (EMUL_OPD_KIND(d)) {
+	case EMUL_OPK_REG:
+		set_gpr_operand(insn, op, insn->reg);
+		break;
+	case EMUL_OPK_RM:
+	case EMUL_OPK_MEM:
+	case EMUL_OPK_XRM:
+		if (insn->mod == 3) {
+			if (EMUL_OPD_KIND(d) == EMUL_OPK_XRM) {
+				op->type = OPT_XMM;
+				op->reg = insn->rm;
+			} else {
+				set_gpr_operand(insn, op, insn->rm);
+			}
+			break;
+		}
+		op->type = OPT_MEM;
+		op->seg = insn->seg;
+		op->addr = EMUL_ADDR_MODRM;
+		break;
+	case EMUL_OPK_ACC:
+		set_gpr_operand(insn, op, EMUL_REG_RAX);
+		break;
+	case EMUL_OPK_OPCREG:
+		set_gpr_operand(insn, op, (insn->opcode & 7) | ((insn->rex & 1) << 3));
+		break;
+	case EMUL_OPK_IMM:
+	case EMUL_OPK_IMMU:
+		op->type = OPT_IMM;
+		op->val = insn->imm;
+		break;
+	case EMUL_OPK_MOFFS:
+		op->type = OPT_MEM;
+		op->seg = insn->seg;
+		op->addr = EMUL_ADDR_MOFFS;
+		break;
+	case EMUL_OPK_ONE:
+		op->type = OPT_IMM;
+		op->val = 1;
+		break;
+	case EMUL_OPK_CL:
+		op->size = 1;
+		set_gpr_operand(insn, op, EMUL_REG_RCX);
+		break;
+	case EMUL_OPK_DX:
+		op->size = 2;
+		set_gpr_operand(insn, op, EMUL_REG_RDX);
+		break;
+	case EMUL_OPK_XREG:
+		op->type = OPT_XMM;
+		op->reg = insn->reg;
+		break;
+	}
+}
+
 static bool opd_is_mem(const struct emul_insn *insn, uint8_t d)
 {
 	unsigned int k = EMUL_OPD_KIND(d);
@@ -565,5 +639,8 @@ opcode:
 	 * LOCK). */
 	if (insn->lock && !((flags & EMUL_F_LOCK) && opd_is_mem(insn, insn->op.dst)))
 		return decode_fault(ctxt, EMUL_VEC_UD);
+	decode_operand(insn, insn->op.dst, &insn->opd[0]);
+	decode_operand(insn, insn->op.src, &insn->opd[1]);
+	decode_operand(insn, insn->op.src2, &insn->opd[2]);
 	return EMUL_OK;
 }

@@ -19,6 +19,7 @@ void emul_init(struct emul_ctxt *ctxt, const struct emul_ops *ops, void *opaque,
 	ctxt->insn.len = 0;
 	ctxt->insn.nbytes = 0;
 	ctxt->decode_cache = NULL;
+	ctxt->hint.mmio = ctxt->hint.la_valid = false;
 }
 
 void emul_writeback(struct emul_ctxt *ctxt)
@@ -66,40 +67,54 @@ static bool same_bytes(const uint8_t *a, const uint8_t *b, unsigned int len)
 	return a0 == b0 && a1 == b1;
 }
 
+/* Decode (or find in the decode cache) and execute the len bytes at CS:RIP; fetch_rc says why
+ * the fetch stopped short of 15 bytes, with its fault in ctxt->fault. */
+static int run(struct emul_ctxt *ctxt, const uint8_t *buf, unsigned int len, int fetch_rc)
+{
+	struct emul_decode_cache *c = ctxt->decode_cache;
+	struct emul_fault pending;
+	int rc;
+
+	if (!len) {
+		rc = fetch_rc;
+		goto failed;
+	}
+	if (c && c->valid && c->mode == ctxt->mode && c->insn.nbytes == len &&
+	    same_bytes(c->insn.bytes, buf, len)) {
+		ctxt->insn = c->insn;
+		return emul_execute(ctxt);
+	}
+	pending = ctxt->fault;
+	rc = emul_decode(ctxt, buf, len);
+	if (c && rc == EMUL_OK) {
+		c->mode = ctxt->mode;
+		c->insn = ctxt->insn;
+		c->valid = true;
+	}
+	if (rc == EMUL_TRUNCATED) {
+		rc = fetch_rc;
+		ctxt->fault = pending;
+	}
+	if (rc == EMUL_OK)
+		return emul_execute(ctxt);
+failed:
+	if (rc == EMUL_FAULT)
+		ctxt->ops->inject_fault(ctxt, &ctxt->fault);
+	return rc == EMUL_OK ? EMUL_ERROR : rc;
+}
+
 int emul_run(struct emul_ctxt *ctxt)
 {
 	uint8_t buf[15];
 	unsigned int len;
-	int fetch_rc, rc;
+	int fetch_rc = emul_fetch(ctxt, buf, &len);
 
-	fetch_rc = emul_fetch(ctxt, buf, &len);
-	if (!len) {
-		rc = fetch_rc;
-	} else {
-		struct emul_fault pending = ctxt->fault;
-		struct emul_decode_cache *c = ctxt->decode_cache;
+	return run(ctxt, buf, len, fetch_rc);
+}
 
-		if (c && c->valid && c->mode == ctxt->mode && c->insn.nbytes == len &&
-		    same_bytes(c->insn.bytes, buf, len)) {
-			ctxt->insn = c->insn;
-			return emul_execute(ctxt);
-		}
-		rc = emul_decode(ctxt, buf, len);
-		if (c && rc == EMUL_OK) {
-			c->mode = ctxt->mode;
-			c->insn = ctxt->insn;
-			c->valid = true;
-		}
-		if (rc == EMUL_TRUNCATED) {
-			rc = fetch_rc;
-			ctxt->fault = pending;
-		}
-		if (rc == EMUL_OK)
-			return emul_execute(ctxt);
-	}
-	if (rc == EMUL_FAULT)
-		ctxt->ops->inject_fault(ctxt, &ctxt->fault);
-	return rc == EMUL_OK ? EMUL_ERROR : rc;
+int emul_run_fetched(struct emul_ctxt *ctxt, const uint8_t bytes[15])
+{
+	return run(ctxt, bytes, 15, EMUL_OK);
 }
 
 const char *emul_result_name(int result)

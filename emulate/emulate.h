@@ -166,6 +166,21 @@ struct emul_opcode {
 	uint8_t group; /* with EMUL_F_GROUP / EMUL_F_PREFIX: the sub-table */
 };
 
+/* An operand as far as decoding fixes it: its kind (OPT_* of internal.h), size, register, segment,
+ * immediate value, and how to form its address. The executor adds register values. */
+struct emul_opd {
+	uint8_t type;
+	uint8_t size; /* bytes */
+	uint8_t reg; /* GPR or XMM number */
+	bool hi8; /* AH, CH, DH, BH */
+	uint8_t seg; /* memory operands */
+	uint8_t addr; /* memory operands: EMUL_ADDR_MODRM or EMUL_ADDR_MOFFS */
+	uint64_t val; /* immediates */
+};
+
+#define EMUL_ADDR_MODRM 1
+#define EMUL_ADDR_MOFFS 2
+
 /* A decoded instruction. */
 struct emul_insn {
 	uint8_t bytes[15];
@@ -195,6 +210,7 @@ struct emul_insn {
 	uint64_t imm; /* the immediate, sign- or zero-extended as the row says */
 	uint8_t imm_bytes;
 	struct emul_opcode op; /* the table row, groups and prefix tables resolved */
+	struct emul_opd opd[3]; /* dst, src, src2 of op */
 };
 
 /*
@@ -207,6 +223,20 @@ struct emul_decode_cache {
 	bool valid;
 	enum emul_mode mode;
 	struct emul_insn insn;
+};
+
+/*
+ * What a VM exit told the caller about the access that trapped (KVM's gpa_available): the CPU's
+ * own walk took linear page la_page to guest-physical page gpa_page, passing its checks for a
+ * write (write) or a read and setting its A/D bits, and that physical page is a device's. Data
+ * accesses to la_page that the CPU's checks cover skip ops->translate; accesses to gpa_page go
+ * straight to mmio_read/mmio_write.
+ */
+struct emul_exit_hint {
+	bool mmio; /* gpa_page is a device's */
+	bool la_valid; /* la_page's translation is known */
+	bool write; /* the CPU checked it for a write */
+	uint64_t la_page, gpa_page; /* address >> 12 */
 };
 
 struct emul_ctxt {
@@ -231,6 +261,8 @@ struct emul_ctxt {
 	uint32_t flags_undefined;
 	/* Used and refilled by emul_run when not NULL; emul_init sets NULL. */
 	struct emul_decode_cache *decode_cache;
+	/* Set by the caller after emul_init (which clears it). */
+	struct emul_exit_hint hint;
 };
 
 /* Reset ctxt for one instruction. */
@@ -248,6 +280,10 @@ int emul_execute(struct emul_ctxt *ctxt);
 
 /* Fetch the instruction at CS:RIP through the ops, decode it and execute it. */
 int emul_run(struct emul_ctxt *ctxt);
+/* As emul_run, with the 15 bytes at CS:RIP fetched by the caller, who knows they are what the
+ * emulator's own fetch would read (KVM's insn/insn_len from decode assists): plinth reads them
+ * through the vCPU's last fetch walk. */
+int emul_run_fetched(struct emul_ctxt *ctxt, const uint8_t bytes[15]);
 
 /* Register accessors for ops implementations and the executor: on-demand fetch. */
 /* reg's slot in the on-demand register file. */
@@ -330,14 +366,43 @@ const char *emul_result_name(int result);
 
 struct emul_walk_cache {
 	bool valid;
-	unsigned int access, cpl;
-	uint64_t cr0, cr3, cr4, efer, rflags; /* only the bits the walk reads */
-	uint64_t la_page; /* linear address >> 12 */
-	uint64_t gpa_page; /* its guest-physical page (>> 12) */
+	/* The key: the bits of CR0, CR4, EFER and RFLAGS the walk reads (they do not overlap),
+	 * CPL 3 and the access kind, in one word; CR3; the linear page (la >> 12). */
+	uint64_t ctl;
+	uint64_t cr3;
+	uint64_t la_page;
+	uint64_t gpa_page; /* the answer: its guest-physical page (>> 12) */
 	unsigned int n;
 	const uint64_t *pte[EMUL_WALK_MAX_LEVELS];
 	uint64_t q[EMUL_WALK_MAX_LEVELS];
 };
+
+/* The key of a remembered walk (see struct emul_walk_cache), from the walk's inputs. */
+#define EMUL_WALK_KEY_CR0 (EMUL_CR0_PG | EMUL_CR0_WP)
+#define EMUL_WALK_KEY_CR4 \
+	(EMUL_CR4_PSE | EMUL_CR4_PAE | EMUL_CR4_LA57 | EMUL_CR4_SMEP | EMUL_CR4_SMAP)
+#define EMUL_WALK_KEY_EFER  (EMUL_EFER_LMA | EMUL_EFER_NXE)
+#define EMUL_WALK_KEY_CPL3  (1ull << 32)
+#define EMUL_WALK_KEY_SHIFT 33 /* the access kind */
+static inline uint64_t emul_walk_key(uint64_t cr0, uint64_t cr4, uint64_t efer, uint64_t rflags,
+				     unsigned int cpl, unsigned int access)
+{
+	return (cr0 & EMUL_WALK_KEY_CR0) | (cr4 & EMUL_WALK_KEY_CR4) | (efer & EMUL_WALK_KEY_EFER) |
+	       (rflags & EMUL_RFLAGS_AC) | (cpl == 3 ? EMUL_WALK_KEY_CPL3 : 0) |
+	       ((uint64_t)access << EMUL_WALK_KEY_SHIFT);
+}
+
+/* Does the walk remembered in c answer la under key ctl and cr3? Re-reads its entries. */
+static inline bool emul_walk_cache_hit(const struct emul_walk_cache *c, uint64_t ctl, uint64_t cr3,
+				       uint64_t la)
+{
+	if (!c->valid || c->la_page != la >> 12 || c->cr3 != cr3 || c->ctl != ctl)
+		return false;
+	for (unsigned int i = 0; i < c->n; i++)
+		if (__atomic_load_n(c->pte[i], __ATOMIC_RELAXED) != c->q[i])
+			return false;
+	return true;
+}
 
 struct emul_paging {
 	uint64_t cr0, cr3, cr4, efer;

@@ -80,89 +80,23 @@ static uint64_t modrm_ea(struct emul_ctxt *ctxt)
 	return ea & emul_ad_mask(ctxt);
 }
 
-static void set_gpr_operand(const struct emul_insn *insn, struct emul_operand *op, unsigned int n,
-			    unsigned int size)
+/* The decoder fixed everything but the address of a memory operand, which needs registers. */
+static inline void resolve(struct emul_ctxt *ctxt, const struct emul_opd *pre,
+			   struct emul_operand *op)
 {
-	op->type = OPT_REG;
-	op->size = size;
-	op->reg = n;
-	/* Without REX, byte registers 4..7 are AH, CH, DH, BH. */
-	if (size == 1 && !insn->rex && n >= 4 && n < 8) {
-		op->reg = n - 4;
-		op->hi8 = true;
-	}
-}
-
-/* Every field is set here (no memset: this runs three times per emulated instruction). */
-static void resolve(struct emul_ctxt *ctxt, uint8_t d, struct emul_operand *op)
-{
-	const struct emul_insn *insn = &ctxt->insn;
-	unsigned int size;
-
-	op->type = OPT_NONE;
-	op->hi8 = false;
-	op->reg = 0;
-	op->seg = 0;
-	op->ea = 0;
-	op->val = 0;
+	op->type = pre->type;
+	op->size = pre->size;
+	op->reg = pre->reg;
+	op->hi8 = pre->hi8;
+	op->seg = pre->seg;
+	op->val = pre->val;
 	op->xmm.q[0] = op->xmm.q[1] = 0;
-	if (EMUL_OPD_KIND(d) == EMUL_OPK_NONE) {
-		op->size = 0;
-		return;
-	}
-	size = emul_opd_size(insn, d);
-	op->size = size;
-	switch (EMUL_OPD_KIND(d)) {
-	case EMUL_OPK_REG:
-		set_gpr_operand(insn, op, insn->reg, size);
-		break;
-	case EMUL_OPK_RM:
-	case EMUL_OPK_MEM:
-	case EMUL_OPK_XRM:
-		if (insn->mod == 3) {
-			if (EMUL_OPD_KIND(d) == EMUL_OPK_XRM) {
-				op->type = OPT_XMM;
-				op->reg = insn->rm;
-			} else {
-				set_gpr_operand(insn, op, insn->rm, size);
-			}
-			break;
-		}
-		op->type = OPT_MEM;
-		op->seg = insn->seg;
+	if (pre->addr == EMUL_ADDR_MODRM)
 		op->ea = modrm_ea(ctxt);
-		break;
-	case EMUL_OPK_ACC:
-		set_gpr_operand(insn, op, EMUL_REG_RAX, size);
-		break;
-	case EMUL_OPK_OPCREG:
-		set_gpr_operand(insn, op, (insn->opcode & 7) | ((insn->rex & 1) << 3), size);
-		break;
-	case EMUL_OPK_IMM:
-	case EMUL_OPK_IMMU:
-		op->type = OPT_IMM;
-		op->val = insn->imm;
-		break;
-	case EMUL_OPK_MOFFS:
-		op->type = OPT_MEM;
-		op->seg = insn->seg;
-		op->ea = (uint64_t)insn->disp & emul_ad_mask(ctxt);
-		break;
-	case EMUL_OPK_ONE:
-		op->type = OPT_IMM;
-		op->val = 1;
-		break;
-	case EMUL_OPK_CL:
-		set_gpr_operand(insn, op, EMUL_REG_RCX, 1);
-		break;
-	case EMUL_OPK_DX:
-		set_gpr_operand(insn, op, EMUL_REG_RDX, 2);
-		break;
-	case EMUL_OPK_XREG:
-		op->type = OPT_XMM;
-		op->reg = insn->reg;
-		break;
-	}
+	else if (pre->addr == EMUL_ADDR_MOFFS)
+		op->ea = (uint64_t)ctxt->insn.disp & emul_ad_mask(ctxt);
+	else
+		op->ea = 0;
 }
 
 static int fetch(struct emul_ctxt *ctxt, struct emul_operand *op)
@@ -800,9 +734,9 @@ int emul_exec_insn(struct emul_ctxt *ctxt)
 
 	st.no_write = st.rip_hold = false;
 	ctxt->flags_undefined = 0;
-	resolve(ctxt, insn->op.dst, &st.dst);
-	resolve(ctxt, insn->op.src, &st.src);
-	resolve(ctxt, insn->op.src2, &st.src2);
+	resolve(ctxt, &insn->opd[0], &st.dst);
+	resolve(ctxt, &insn->opd[1], &st.src);
+	resolve(ctxt, &insn->opd[2], &st.src2);
 
 	if (!(flags & EMUL_F_NOSRC)) {
 		if (!(flags & EMUL_F_ADDR)) {

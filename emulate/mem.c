@@ -88,6 +88,13 @@ static int translate(struct emul_ctxt *ctxt, uint64_t la, unsigned int access, u
 	struct emul_fault f;
 	int rc;
 
+	/* The CPU's own walk for the access that exited, when it covers this one. */
+	if (ctxt->hint.la_valid && (la >> 12) == ctxt->hint.la_page &&
+	    !(access & (EMUL_ACC_FETCH | EMUL_ACC_IMPL)) &&
+	    (!(access & EMUL_ACC_WRITE) || ctxt->hint.write)) {
+		*gpa = (ctxt->hint.gpa_page << 12) | (la & (EMUL_PAGE_SIZE - 1));
+		return EMUL_OK;
+	}
 	if (!ctxt->ops->translate) {
 		*gpa = la;
 		return EMUL_OK;
@@ -100,7 +107,11 @@ static int translate(struct emul_ctxt *ctxt, uint64_t la, unsigned int access, u
 
 static int phys_read(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int len)
 {
-	int rc = ctxt->ops->read_phys(ctxt, gpa, buf, len);
+	int rc;
+
+	if (ctxt->hint.mmio && (gpa >> 12) == ctxt->hint.gpa_page)
+		return ctxt->ops->mmio_read(ctxt, gpa, buf, len);
+	rc = ctxt->ops->read_phys(ctxt, gpa, buf, len);
 
 	if (rc == EMUL_MMIO)
 		rc = ctxt->ops->mmio_read(ctxt, gpa, buf, len);
@@ -109,7 +120,11 @@ static int phys_read(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned i
 
 static int phys_write(struct emul_ctxt *ctxt, uint64_t gpa, const void *buf, unsigned int len)
 {
-	int rc = ctxt->ops->write_phys(ctxt, gpa, buf, len);
+	int rc;
+
+	if (ctxt->hint.mmio && (gpa >> 12) == ctxt->hint.gpa_page)
+		return ctxt->ops->mmio_write(ctxt, gpa, buf, len);
+	rc = ctxt->ops->write_phys(ctxt, gpa, buf, len);
 
 	if (rc == EMUL_MMIO)
 		rc = ctxt->ops->mmio_write(ctxt, gpa, buf, len);

@@ -204,33 +204,11 @@ static __attribute__((noinline)) int walk(const struct emul_paging *pg, int mode
 	return EMUL_OK;
 }
 
-/* The key of a cached walk: every input the walk's answer depends on, reduced to the bits it
- * reads. */
-static inline void cache_key(const struct emul_paging *pg, uint64_t la, unsigned int access,
-			     struct emul_walk_cache *k)
-{
-	k->access = access;
-	k->cpl = pg->cpl == 3 ? 3 : 0;
-	k->cr0 = pg->cr0 & (EMUL_CR0_PG | EMUL_CR0_WP);
-	k->cr3 = pg->cr3;
-	k->cr4 = pg->cr4 &
-		 (EMUL_CR4_PSE | EMUL_CR4_PAE | EMUL_CR4_LA57 | EMUL_CR4_SMEP | EMUL_CR4_SMAP);
-	k->efer = pg->efer & (EMUL_EFER_LMA | EMUL_EFER_NXE);
-	k->rflags = pg->rflags & EMUL_RFLAGS_AC;
-	k->la_page = la >> 12;
-}
-
-static inline bool cache_hit(const struct emul_walk_cache *c, const struct emul_walk_cache *k)
-{
-	if (!c->valid || c->la_page != k->la_page || c->cr3 != k->cr3 || c->access != k->access ||
-	    c->cpl != k->cpl || c->cr0 != k->cr0 || c->cr4 != k->cr4 || c->efer != k->efer ||
-	    c->rflags != k->rflags)
-		return false;
-	for (unsigned int i = 0; i < c->n; i++)
-		if (__atomic_load_n(c->pte[i], __ATOMIC_RELAXED) != c->q[i])
-			return false;
-	return true;
-}
+_Static_assert(!(EMUL_WALK_KEY_CR0 & EMUL_WALK_KEY_CR4) &&
+		       !((EMUL_WALK_KEY_CR0 | EMUL_WALK_KEY_CR4) & EMUL_WALK_KEY_EFER) &&
+		       !((EMUL_WALK_KEY_CR0 | EMUL_WALK_KEY_CR4 | EMUL_WALK_KEY_EFER) &
+			 EMUL_RFLAGS_AC),
+	       "the walk key's control bits overlap");
 
 static __attribute__((noinline)) int translate_walk(const struct emul_paging *pg, uint64_t la,
 						    unsigned int access, uint64_t *gpa,
@@ -277,8 +255,10 @@ int emul_paging_translate(const struct emul_paging *pg, uint64_t la, unsigned in
 	}
 	if (!pg->cache)
 		return translate_walk(pg, la, access, gpa, fault, NULL);
-	cache_key(pg, la, access, &key);
-	if (cache_hit(pg->cache, &key)) {
+	key.ctl = emul_walk_key(pg->cr0, pg->cr4, pg->efer, pg->rflags, pg->cpl, access);
+	key.cr3 = pg->cr3;
+	key.la_page = la >> 12;
+	if (emul_walk_cache_hit(pg->cache, key.ctl, key.cr3, la)) {
 		*gpa = (pg->cache->gpa_page << 12) | (la & 0xfff);
 		return EMUL_OK;
 	}

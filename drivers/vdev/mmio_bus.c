@@ -34,16 +34,6 @@ const struct mmio_device *mmio_bus_find(const struct mmio_bus *bus, uint64_t gpa
 	return NULL;
 }
 
-int mmio_device_access(const struct mmio_device *d, uint64_t gpa, void *buf, unsigned int len,
-		       bool is_write)
-{
-	uint64_t offset = gpa - d->gpa; /* wraps to a huge value below the device */
-
-	if (offset >= d->len || len == 0 || len > 16 || len > d->len - offset)
-		return -ENODEV;
-	return is_write ? d->write(d->dev, offset, buf, len) : d->read(d->dev, offset, buf, len);
-}
-
 int mmio_bus_access(struct mmio_bus *bus, uint64_t gpa, void *buf, unsigned int len, bool is_write)
 {
 	const struct mmio_device *d = mmio_bus_find(bus, gpa);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "core/errno.h"
 
 #define MMIO_BUS_MAX_DEVICES 8
 
@@ -36,8 +37,15 @@ int mmio_bus_register(struct mmio_bus *bus, const struct mmio_device *d);
 const struct mmio_device *mmio_bus_find(const struct mmio_bus *bus, uint64_t gpa);
 /* One access of len bytes (1..16) to device d; -ENODEV when [gpa, gpa + len) is not inside
  * it. For a caller that found the device already (the EPT-violation handler). */
-int mmio_device_access(const struct mmio_device *d, uint64_t gpa, void *buf, unsigned int len,
-		       bool is_write);
+static inline int mmio_device_access(const struct mmio_device *d, uint64_t gpa, void *buf,
+				     unsigned int len, bool is_write)
+{
+	uint64_t offset = gpa - d->gpa; /* wraps to a huge value below the device */
+
+	if (offset >= d->len || len == 0 || len > 16 || len > d->len - offset)
+		return -ENODEV;
+	return is_write ? d->write(d->dev, offset, buf, len) : d->read(d->dev, offset, buf, len);
+}
 /* One access of len bytes (1..16); -ENODEV when [gpa, gpa + len) is not inside one device. */
 int mmio_bus_access(struct mmio_bus *bus, uint64_t gpa, void *buf, unsigned int len, bool is_write);
 

@@ -67,13 +67,9 @@ void vcpu_seg_read(struct vcpu *vcpu, enum vcpu_seg seg, struct vcpu_segment *ou
 	*out = *s;
 }
 
-uint32_t vcpu_seg_ar_read(struct vcpu *vcpu, enum vcpu_seg seg)
+uint64_t vcpu_reg_read_slow(struct vcpu *vcpu, enum vcpu_reg reg)
 {
-	struct vcpu_segment *s = &vcpu->segs[seg];
-
-	s->ar = seg_field[seg].ar ? (uint32_t)counted_read(vcpu, seg_field[seg].ar) : 0;
-	vcpu->segs_avail |= BIT(VCPU_SEG_AR_ONLY + seg);
-	return s->ar;
+	return vcpu_reg_read(vcpu, reg);
 }
 
 void vcpu_seg_write(struct vcpu *vcpu, enum vcpu_seg seg, const struct vcpu_segment *s)

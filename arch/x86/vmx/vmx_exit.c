@@ -186,7 +186,8 @@ int vmx_exit_ept_violation(struct vcpu *vcpu)
 	if (dev)
 		return vmx_emulate_mmio(vcpu, dev, gpa,
 					(qual & (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATED)) ==
-						(EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATED));
+						(EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATED),
+					qual & EPT_QUAL_WRITE);
 	if (qual & EPT_QUAL_GLA_VALID)
 		vm_stop(vcpu->vm,
 			"EPT violation: %s GPA 0x%llx (linear 0x%llx), outside its RAM and "

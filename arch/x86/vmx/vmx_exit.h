@@ -23,10 +23,12 @@ int vmx_exit_cr_access(struct vcpu *vcpu);
 int vmx_exit_io(struct vcpu *vcpu);
 int vmx_exit_ept_violation(struct vcpu *vcpu);
 int vmx_exit_ept_misconfig(struct vcpu *vcpu);
-/* Performs the instruction that touched a device at gpa (vmx_mmio.c). */
+/* Performs the instruction that touched a device at gpa (vmx_mmio.c). gla_valid: the exit's
+ * guest-linear address is that of the access, translated by the CPU for a write (write) or a
+ * read. */
 struct mmio_device;
-int vmx_emulate_mmio(struct vcpu *vcpu, const struct mmio_device *dev, uint64_t gpa,
-		     bool gla_valid);
+int vmx_emulate_mmio(struct vcpu *vcpu, const struct mmio_device *dev, uint64_t gpa, bool gla_valid,
+		     bool write);
 
 /* Helpers for handlers. */
 /* From SS.DPL, as VMX keeps it (SDM Vol. 3C 27.3.1.1 / 28.3.1.2). */

@@ -17,16 +17,10 @@
 
 #define X86_RFLAGS_VM BIT(17)
 
-/* One emulation: the vCPU, and the translation the CPU itself made for the access that exited
- * (the exit's guest-linear and guest-physical addresses), so that the emulator's access to that
- * page needs no second walk of the guest's page tables (KVM's gpa_available). The CPU's walk
- * passed the guest's permission checks and set its A/D bits for this instruction already. */
+/* One emulation: the vCPU and the device found at the exit's GPA. */
 struct mmio_emul {
 	struct vcpu *vcpu;
-	const struct mmio_device *dev; /* the device at the exit's GPA */
-	uint64_t exit_gpa_page;
-	bool hint;
-	uint64_t gla_page, gpa_page;
+	const struct mmio_device *dev;
 };
 
 static struct vcpu *vcpu_of(struct emul_ctxt *ctxt)
@@ -40,7 +34,7 @@ STATIC_ASSERT((int)EMUL_REG_RFLAGS == (int)VCPU_REG_RFLAGS);
 
 static uint64_t op_read_gpr(struct emul_ctxt *ctxt, unsigned int reg)
 {
-	return vcpu_reg_read(vcpu_of(ctxt), (enum vcpu_reg)reg);
+	return vcpu_reg_read_any(vcpu_of(ctxt), (enum vcpu_reg)reg);
 }
 
 static void op_write_gpr(struct emul_ctxt *ctxt, unsigned int reg, uint64_t val)
@@ -51,25 +45,14 @@ static void op_write_gpr(struct emul_ctxt *ctxt, unsigned int reg, uint64_t val)
 static int op_translate(struct emul_ctxt *ctxt, uint64_t la, unsigned int access, uint64_t *gpa,
 			struct emul_fault *fault)
 {
-	const struct mmio_emul *m = ctxt->opaque;
-
-	if (m->hint && !(access & EMUL_ACC_FETCH) && (la & ~(PAGE_SIZE - 1)) == m->gla_page) {
-		*gpa = m->gpa_page | (la & (PAGE_SIZE - 1));
-		return EMUL_OK;
-	}
-	return vcpu_translate(m->vcpu, la, access, gpa, fault);
+	return vcpu_translate(vcpu_of(ctxt), la, access, gpa, fault);
 }
 
 /* The host address of [gpa, gpa + len) in guest RAM, or NULL. The access lies within one page,
- * so within one 2 MiB chunk of guest RAM, or not in RAM at all. The page that exited is a
- * device's (RAM is mapped with every right: it never exits). */
+ * so within one 2 MiB chunk of guest RAM, or not in RAM at all. */
 static void *ram_hva(struct emul_ctxt *ctxt, uint64_t gpa, unsigned int len)
 {
-	const struct mmio_emul *m = ctxt->opaque;
-
-	if ((gpa & ~(PAGE_SIZE - 1)) == m->exit_gpa_page)
-		return NULL;
-	return guest_mem_hva(&m->vcpu->vm->mem, gpa, len);
+	return guest_mem_hva(&vcpu_of(ctxt)->vm->mem, gpa, len);
 }
 
 static int op_read_phys(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int len)
@@ -92,30 +75,36 @@ static int op_write_phys(struct emul_ctxt *ctxt, uint64_t gpa, const void *buf, 
 	return EMUL_OK;
 }
 
-static int mmio(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int len, bool write)
+/* Not the device whose page exited, or a device that refused: the bus, or stop the guest. */
+static __attribute__((noinline, cold)) int
+mmio_slow(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int len, bool write, int err)
 {
 	const struct mmio_emul *m = ctxt->opaque;
-	const struct mmio_device *d = m->dev;
 	struct vm *vm = m->vcpu->vm;
-	int err;
 
-	/* Almost always the device whose page exited, found already; else the bus. */
-	err = mmio_device_access(d, gpa, buf, len, write);
 	if (err == -ENODEV)
 		err = mmio_bus_access(&vm->mmio, gpa, buf, len, write);
-	if (err == -ENODEV) {
+	if (!err)
+		return EMUL_OK;
+	if (err == -ENODEV)
 		vm_stop(vm,
 			"%s GPA 0x%llx (%u bytes) from an emulated instruction: neither RAM nor "
 			"a device",
 			write ? "write to" : "read from", (unsigned long long)gpa, len);
-		return EMUL_ERROR;
-	}
-	if (err) {
+	else
 		vm_stop(vm, "a device refused a %u-byte %s at GPA 0x%llx (%s)", len,
 			write ? "write" : "read", (unsigned long long)gpa, errno_name(err));
-		return EMUL_ERROR;
-	}
-	return EMUL_OK;
+	return EMUL_ERROR;
+}
+
+/* Almost always the device whose page exited, found already by the exit handler. */
+static inline int mmio(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int len,
+		       bool write)
+{
+	const struct mmio_emul *m = ctxt->opaque;
+	int err = mmio_device_access(m->dev, gpa, buf, len, write);
+
+	return likely(!err) ? EMUL_OK : mmio_slow(ctxt, gpa, buf, len, write, err);
 }
 
 static int op_mmio_read(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int len)
@@ -263,21 +252,30 @@ static enum emul_mode guest_mode(struct vcpu *vcpu)
 	return (cs_ar & SEG_AR_DB) ? EMUL_MODE_PROT32 : EMUL_MODE_PROT16;
 }
 
-int vmx_emulate_mmio(struct vcpu *vcpu, const struct mmio_device *dev, uint64_t gpa, bool gla_valid)
+int vmx_emulate_mmio(struct vcpu *vcpu, const struct mmio_device *dev, uint64_t gpa, bool gla_valid,
+		     bool write)
 {
-	struct mmio_emul m = {
-		.vcpu = vcpu, .dev = dev, .exit_gpa_page = gpa & ~(PAGE_SIZE - 1), .hint = gla_valid
-	};
+	struct mmio_emul m = { .vcpu = vcpu, .dev = dev };
 	struct emul_ctxt ctxt;
+	uint8_t code[15];
 	int r;
 
-	if (gla_valid) {
-		m.gla_page = vcpu_reg_read(vcpu, VCPU_REG_GUEST_LINEAR_ADDRESS) & ~(PAGE_SIZE - 1);
-		m.gpa_page = gpa & ~(PAGE_SIZE - 1);
-	}
 	emul_init(&ctxt, &vmx_emul_ops, &m, guest_mode(vcpu));
 	ctxt.decode_cache = &vcpu->decode_cache;
-	r = emul_run(&ctxt);
+	/* RAM is mapped with every right and never exits: the exit's page is the device's. */
+	ctxt.hint.mmio = true;
+	ctxt.hint.gpa_page = gpa >> 12;
+	if (gla_valid) {
+		ctxt.hint.la_valid = true;
+		ctxt.hint.la_page = vcpu_reg_read(vcpu, VCPU_REG_GUEST_LINEAR_ADDRESS) >> 12;
+		ctxt.hint.write = write;
+	}
+	/* A driver's MMIO loop: the code page of the last emulation, its walk still valid. */
+	if (ctxt.mode == EMUL_MODE_PROT64 &&
+	    vcpu_fetch_cached(vcpu, vcpu_reg_read(vcpu, VCPU_REG_RIP), code))
+		r = emul_run_fetched(&ctxt, code);
+	else
+		r = emul_run(&ctxt);
 	if (r == EMUL_OK || r == EMUL_FAULT)
 		return 0;
 	if (!vcpu->vm->stop_requested) {

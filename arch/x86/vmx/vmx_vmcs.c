@@ -269,6 +269,9 @@ int vmx_vcpu_create(struct vcpu *vcpu, uint64_t eptp, const struct vcpu_boot_sta
 		err = setup_host_state();
 	if (!err)
 		err = setup_guest_state(vcpu, boot);
+	/* The exit path never reads these from the VMCS again (VCPU_REGS_STICKY). */
+	if (!err && (vcpu->regs_avail & VCPU_REGS_STICKY) != VCPU_REGS_STICKY)
+		panic("vmx_vcpu_create: EFER or the entry controls were not set up");
 	vmx_vmclear(vcpu->vmcs_hpa); /* loaded again by vcpu_load */
 	vcpu->cpu = -1;
 	vcpu->launched = 0;
