@@ -91,14 +91,16 @@ struct vcpu_segment {
 };
 
 /* Segment access rights (SDM 24.4.1). */
-#define SEG_AR_TYPE_MASK 0xf
-#define SEG_AR_S	 BIT(4)
-#define SEG_AR_DPL_SHIFT 5
-#define SEG_AR_P	 BIT(7)
-#define SEG_AR_L	 BIT(13)
-#define SEG_AR_DB	 BIT(14)
-#define SEG_AR_G	 BIT(15)
-#define SEG_AR_UNUSABLE	 BIT(16)
+#define SEG_AR_TYPE_MASK       0xf
+#define SEG_AR_TYPE_CODE       BIT(3) /* with S: a code segment */
+#define SEG_AR_TYPE_CONFORMING BIT(2) /* of a code segment */
+#define SEG_AR_S	       BIT(4)
+#define SEG_AR_DPL_SHIFT       5
+#define SEG_AR_P	       BIT(7)
+#define SEG_AR_L	       BIT(13)
+#define SEG_AR_DB	       BIT(14)
+#define SEG_AR_G	       BIT(15)
+#define SEG_AR_UNUSABLE	       BIT(16)
 
 /* Per-vCPU counters: shown on the console when a guest ends and read by the stats hypercall. */
 #define VCPU_STAT_REASONS 128 /* a power of two above the highest basic reason */
@@ -157,6 +159,12 @@ struct vcpu {
 	uint64_t cr8;
 	struct vcpu_event event; /* to inject at the next entry */
 	struct emul_walk_cache fetch_walk; /* the emulator's last instruction-fetch walk */
+	/* And the host address of its guest-physical page (guest RAM never moves while the VM
+	 * lives; whoever remaps it clears fetch_walk.valid and this). */
+	struct {
+		uint64_t gpa_page;
+		const uint8_t *hva;
+	} fetch_page;
 	struct emul_decode_cache decode_cache; /* and its last decoded instruction */
 	struct vcpu_stats stats;
 	/* Deferred state. */

@@ -6,18 +6,6 @@
  */
 #include "emulate/internal.h"
 
-uint64_t emul_mask(unsigned int size)
-{
-	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
-}
-
-uint64_t emul_sext(uint64_t v, unsigned int size)
-{
-	unsigned int sh = 64 - size * 8;
-
-	return size >= 8 ? v : (uint64_t)((int64_t)(v << sh) >> sh);
-}
-
 static unsigned int msb(uint64_t v, unsigned int size)
 {
 	return (v >> (size * 8 - 1)) & 1;

@@ -435,7 +435,7 @@ int emul_decode(struct emul_ctxt *ctxt, const uint8_t *bytes, unsigned int len)
 {
 	static const int8_t base16[8] = { 3, 3, 5, 5, 6, 7, 5, 3 };
 	static const int8_t index16[8] = { 6, 7, 6, 7, -1, -1, -1, -1 };
-	struct emul_insn *insn = &ctxt->insn;
+	struct emul_insn *insn = ctxt->insn;
 	bool mode64 = ctxt->mode == EMUL_MODE_PROT64;
 	unsigned int avail = len < 15 ? len : 15, pos = 0, disp_bytes = 0;
 	const struct emul_opcode *row;

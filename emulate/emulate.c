@@ -6,23 +6,7 @@
  */
 #include "emulate/internal.h"
 
-void emul_init(struct emul_ctxt *ctxt, const struct emul_ops *ops, void *opaque,
-	       enum emul_mode mode)
-{
-	ctxt->ops = ops;
-	ctxt->opaque = opaque;
-	ctxt->mode = mode;
-	ctxt->regs_valid = 0;
-	ctxt->regs_dirty = 0;
-	ctxt->rep_batch = 0;
-	ctxt->flags_undefined = 0;
-	ctxt->insn.len = 0;
-	ctxt->insn.nbytes = 0;
-	ctxt->decode_cache = NULL;
-	ctxt->hint.mmio = ctxt->hint.la_valid = false;
-}
-
-void emul_writeback(struct emul_ctxt *ctxt)
+static inline void writeback(struct emul_ctxt *ctxt)
 {
 	uint32_t dirty = ctxt->regs_dirty;
 
@@ -35,22 +19,32 @@ void emul_writeback(struct emul_ctxt *ctxt)
 	ctxt->regs_dirty = 0;
 }
 
-int emul_execute(struct emul_ctxt *ctxt)
+void emul_writeback(struct emul_ctxt *ctxt)
+{
+	writeback(ctxt);
+}
+
+static inline int execute(struct emul_ctxt *ctxt)
 {
 	int rc = emul_exec_insn(ctxt);
 
 	/* An instruction that fails leaves no trace, except the completed iterations of a
 	 * REP string instruction (RIP stays on it). */
-	if (rc != EMUL_OK && !(ctxt->insn.op.flags & EMUL_F_STRING)) {
+	if (rc != EMUL_OK && !(ctxt->insn->op.flags & EMUL_F_STRING)) {
 		ctxt->regs_valid &= ~ctxt->regs_dirty;
 		ctxt->regs_dirty = 0;
 	}
 	if (rc != EMUL_OK)
 		ctxt->regs_dirty &= ~(1u << EMUL_REG_RIP);
-	emul_writeback(ctxt);
+	writeback(ctxt);
 	if (rc == EMUL_FAULT)
 		ctxt->ops->inject_fault(ctxt, &ctxt->fault);
 	return rc;
+}
+
+int emul_execute(struct emul_ctxt *ctxt)
+{
+	return execute(ctxt);
 }
 
 /* The usual full 15-byte fetch compares as two overlapping quadwords. */
@@ -81,14 +75,14 @@ static int run(struct emul_ctxt *ctxt, const uint8_t *buf, unsigned int len, int
 	}
 	if (c && c->valid && c->mode == ctxt->mode && c->insn.nbytes == len &&
 	    same_bytes(c->insn.bytes, buf, len)) {
-		ctxt->insn = c->insn;
-		return emul_execute(ctxt);
+		ctxt->insn = &c->insn;
+		return execute(ctxt);
 	}
 	pending = ctxt->fault;
 	rc = emul_decode(ctxt, buf, len);
 	if (c && rc == EMUL_OK) {
 		c->mode = ctxt->mode;
-		c->insn = ctxt->insn;
+		c->insn = *ctxt->insn;
 		c->valid = true;
 	}
 	if (rc == EMUL_TRUNCATED) {
@@ -96,7 +90,7 @@ static int run(struct emul_ctxt *ctxt, const uint8_t *buf, unsigned int len, int
 		ctxt->fault = pending;
 	}
 	if (rc == EMUL_OK)
-		return emul_execute(ctxt);
+		return execute(ctxt);
 failed:
 	if (rc == EMUL_FAULT)
 		ctxt->ops->inject_fault(ctxt, &ctxt->fault);

@@ -63,7 +63,7 @@ enum emul_mode {
 enum emul_result {
 	EMUL_OK = 0, /* executed and written back */
 	EMUL_FAULT, /* an architectural exception is in ctxt->fault (and was injected) */
-	EMUL_UNSUPPORTED, /* not implemented: nothing executed; ctxt->insn.bytes says what */
+	EMUL_UNSUPPORTED, /* not implemented: nothing executed; ctxt->insn->bytes says what */
 	EMUL_TRUNCATED, /* decode only: the instruction continues past the bytes given */
 	EMUL_ERROR, /* an op failed for a reason that is not the guest's fault */
 	EMUL_MMIO, /* from ops->read_phys/write_phys: that address is not RAM */
@@ -251,7 +251,9 @@ struct emul_ctxt {
 	uint32_t regs_valid; /* bit n: enum emul_reg n */
 	uint32_t regs_dirty;
 
-	struct emul_insn insn;
+	/* The decoded instruction: own_insn, or the decode cache's when that was reused. */
+	struct emul_insn *insn;
+	struct emul_insn own_insn;
 	struct emul_fault fault;
 
 	/* Iterations of a REP string instruction done per call; RIP stays on the instruction
@@ -266,8 +268,22 @@ struct emul_ctxt {
 };
 
 /* Reset ctxt for one instruction. */
-void emul_init(struct emul_ctxt *ctxt, const struct emul_ops *ops, void *opaque,
-	       enum emul_mode mode);
+static inline void emul_init(struct emul_ctxt *ctxt, const struct emul_ops *ops, void *opaque,
+			     enum emul_mode mode)
+{
+	ctxt->ops = ops;
+	ctxt->opaque = opaque;
+	ctxt->mode = mode;
+	ctxt->regs_valid = 0;
+	ctxt->regs_dirty = 0;
+	ctxt->rep_batch = 0;
+	ctxt->flags_undefined = 0;
+	ctxt->insn = &ctxt->own_insn;
+	ctxt->own_insn.len = 0;
+	ctxt->own_insn.nbytes = 0;
+	ctxt->decode_cache = NULL;
+	ctxt->hint.mmio = ctxt->hint.la_valid = false;
+}
 
 /* Decode the instruction in bytes[0..len). EMUL_OK, EMUL_UNSUPPORTED, EMUL_TRUNCATED, or
  * EMUL_FAULT (#UD for an invalid LOCK or register form, #GP for more than 15 bytes) with
@@ -311,6 +327,14 @@ static inline void emul_reg_write(struct emul_ctxt *ctxt, unsigned int reg, uint
 	ctxt->regs_valid |= 1u << reg;
 	ctxt->regs_dirty |= 1u << reg;
 }
+/* A register value the caller has already (RIP, after fetching the code itself): valid without
+ * a read_gpr call. */
+static inline void emul_reg_preset(struct emul_ctxt *ctxt, unsigned int reg, uint64_t val)
+{
+	*emul_reg_slot(ctxt, reg) = val;
+	ctxt->regs_valid |= 1u << reg;
+}
+
 /* Write back the dirty registers through ops->write_gpr and clear regs_dirty. */
 void emul_writeback(struct emul_ctxt *ctxt);
 

@@ -52,7 +52,7 @@ static uint64_t addr_reg_read(struct emul_ctxt *ctxt, unsigned int n)
 
 static void addr_reg_write(struct emul_ctxt *ctxt, unsigned int n, uint64_t val)
 {
-	gpr_write(ctxt, n, ctxt->insn.ad_bytes, false, val);
+	gpr_write(ctxt, n, ctxt->insn->ad_bytes, false, val);
 }
 
 static uint64_t flags_read(struct emul_ctxt *ctxt)
@@ -68,7 +68,7 @@ static void flags_write(struct emul_ctxt *ctxt, uint64_t f)
 /* The ModRM memory operand's offset: base + index * scale + disp at the address size. */
 static uint64_t modrm_ea(struct emul_ctxt *ctxt)
 {
-	const struct emul_insn *insn = &ctxt->insn;
+	const struct emul_insn *insn = ctxt->insn;
 	uint64_t ea = (uint64_t)insn->disp;
 
 	if (insn->rip_relative)
@@ -84,6 +84,13 @@ static uint64_t modrm_ea(struct emul_ctxt *ctxt)
 static inline void resolve(struct emul_ctxt *ctxt, const struct emul_opd *pre,
 			   struct emul_operand *op)
 {
+	if (pre->type == OPT_NONE) {
+		/* Most instructions have no second source: nothing reads more of it. */
+		op->type = OPT_NONE;
+		op->size = 0;
+		op->val = 0;
+		return;
+	}
 	op->type = pre->type;
 	op->size = pre->size;
 	op->reg = pre->reg;
@@ -94,7 +101,7 @@ static inline void resolve(struct emul_ctxt *ctxt, const struct emul_opd *pre,
 	if (pre->addr == EMUL_ADDR_MODRM)
 		op->ea = modrm_ea(ctxt);
 	else if (pre->addr == EMUL_ADDR_MOFFS)
-		op->ea = (uint64_t)ctxt->insn.disp & emul_ad_mask(ctxt);
+		op->ea = (uint64_t)ctxt->insn->disp & emul_ad_mask(ctxt);
 	else
 		op->ea = 0;
 }
@@ -126,6 +133,14 @@ static int fetch(struct emul_ctxt *ctxt, struct emul_operand *op)
 		break;
 	}
 	return EMUL_OK;
+}
+
+/* Immediates are resolved already, and most instructions have no second source. */
+static inline int fetch_opd(struct emul_ctxt *ctxt, struct emul_operand *op)
+{
+	if (op->type == OPT_NONE || op->type == OPT_IMM)
+		return EMUL_OK;
+	return fetch(ctxt, op);
 }
 
 static int store(struct emul_ctxt *ctxt, struct emul_operand *op)
@@ -188,10 +203,10 @@ static int ex_alu(struct emul_ctxt *ctxt, struct exec_state *st)
 {
 	uint64_t f = flags_read(ctxt);
 
-	st->dst.val = emul_alu(ctxt->insn.op.sub, st->dst.val, st->src.val, st->dst.size, &f);
+	st->dst.val = emul_alu(ctxt->insn->op.sub, st->dst.val, st->src.val, st->dst.size, &f);
 	flags_write(ctxt, f);
-	if (ctxt->insn.op.sub == ALU_AND || ctxt->insn.op.sub == ALU_OR ||
-	    ctxt->insn.op.sub == ALU_XOR)
+	if (ctxt->insn->op.sub == ALU_AND || ctxt->insn->op.sub == ALU_OR ||
+	    ctxt->insn->op.sub == ALU_XOR)
 		ctxt->flags_undefined = EFL_AF;
 	return EMUL_OK;
 }
@@ -200,7 +215,7 @@ static int ex_inc(struct emul_ctxt *ctxt, struct exec_state *st)
 {
 	uint64_t f = flags_read(ctxt);
 
-	st->dst.val = emul_incdec(ctxt->insn.op.exec == EX_DEC, st->dst.val, st->dst.size, &f);
+	st->dst.val = emul_incdec(ctxt->insn->op.exec == EX_DEC, st->dst.val, st->dst.size, &f);
 	flags_write(ctxt, f);
 	return EMUL_OK;
 }
@@ -255,7 +270,7 @@ static void acc_pair_write(struct emul_ctxt *ctxt, unsigned int size, uint64_t h
 static int ex_mul(struct emul_ctxt *ctxt, struct exec_state *st)
 {
 	unsigned int size = st->src.size, bits = size * 8;
-	bool sign = ctxt->insn.op.exec == EX_IMUL1;
+	bool sign = ctxt->insn->op.exec == EX_IMUL1;
 	uint64_t a = size == 1 ? gpr_read(ctxt, EMUL_REG_RAX, 1, false) :
 				 gpr_read(ctxt, EMUL_REG_RAX, size, false);
 	uint64_t b = st->src.val, hi, lo;
@@ -304,7 +319,7 @@ static int ex_div(struct emul_ctxt *ctxt, struct exec_state *st)
 
 	ctxt->flags_undefined = EFL_STATUS;
 	acc_pair_read(ctxt, size, &hi, &lo);
-	if (ctxt->insn.op.exec == EX_DIV) {
+	if (ctxt->insn->op.exec == EX_DIV) {
 		if (!d || hi >= d)
 			return emul_raise(ctxt, EMUL_VEC_DE, false, 0);
 		if (size == 8) {
@@ -367,7 +382,7 @@ static int ex_shift(struct emul_ctxt *ctxt, struct exec_state *st)
 	uint32_t undef;
 	unsigned int count = (unsigned int)st->src.val & (st->dst.size == 8 ? 63 : 31);
 
-	st->dst.val = emul_shift(ctxt->insn.op.sub, st->dst.val, count, st->dst.size, &f, &undef);
+	st->dst.val = emul_shift(ctxt->insn->op.sub, st->dst.val, count, st->dst.size, &f, &undef);
 	ctxt->flags_undefined = undef;
 	if (!count) {
 		/* No flag changes; the destination is still written (a 32-bit register is
@@ -384,7 +399,7 @@ static int ex_shld(struct emul_ctxt *ctxt, struct exec_state *st)
 	uint32_t undef;
 	unsigned int count = (unsigned int)st->src2.val & (st->dst.size == 8 ? 63 : 31);
 
-	st->dst.val = emul_shld(ctxt->insn.op.exec == EX_SHRD, st->dst.val, st->src.val, count,
+	st->dst.val = emul_shld(ctxt->insn->op.exec == EX_SHRD, st->dst.val, st->src.val, count,
 				st->dst.size, &f, &undef);
 	ctxt->flags_undefined = undef;
 	if (count)
@@ -402,7 +417,7 @@ static int ex_bt(struct emul_ctxt *ctxt, struct exec_state *st)
 		f |= EFL_CF;
 	flags_write(ctxt, f);
 	ctxt->flags_undefined = EFL_OF | EFL_SF | EFL_AF | EFL_PF;
-	switch (ctxt->insn.op.sub) {
+	switch (ctxt->insn->op.sub) {
 	case 1:
 		st->dst.val |= 1ull << bit;
 		break;
@@ -455,7 +470,7 @@ static int ex_cmpxchg(struct emul_ctxt *ctxt, struct exec_state *st)
 
 static int ex_cmpxchg8b(struct emul_ctxt *ctxt, struct exec_state *st)
 {
-	unsigned int half = (ctxt->insn.rex & 8) ? 8 : 4;
+	unsigned int half = (ctxt->insn->rex & 8) ? 8 : 4;
 	uint64_t m = emul_mask(half), f, mem[2] = { 0, 0 }, cmp[2];
 	int rc;
 
@@ -487,7 +502,7 @@ static int ex_cmpxchg8b(struct emul_ctxt *ctxt, struct exec_state *st)
 
 static int ex_setcc(struct emul_ctxt *ctxt, struct exec_state *st)
 {
-	st->dst.val = emul_cond(ctxt->insn.op.sub, flags_read(ctxt));
+	st->dst.val = emul_cond(ctxt->insn->op.sub, flags_read(ctxt));
 	return EMUL_OK;
 }
 
@@ -495,7 +510,7 @@ static int ex_setcc(struct emul_ctxt *ctxt, struct exec_state *st)
  * mode still zero-extends the destination (SDM Vol. 2A, CMOVcc). */
 static int ex_cmovcc(struct emul_ctxt *ctxt, struct exec_state *st)
 {
-	if (emul_cond(ctxt->insn.op.sub, flags_read(ctxt)))
+	if (emul_cond(ctxt->insn->op.sub, flags_read(ctxt)))
 		st->dst.val = st->src.val;
 	else if (st->dst.size == 4 && ctxt->mode == EMUL_MODE_PROT64)
 		st->dst.val = gpr_read(ctxt, st->dst.reg, 4, false);
@@ -516,7 +531,7 @@ static unsigned int stack_bytes(struct emul_ctxt *ctxt)
 
 static int ex_push(struct emul_ctxt *ctxt, struct exec_state *st)
 {
-	unsigned int sp_bytes = stack_bytes(ctxt), size = ctxt->insn.op_bytes;
+	unsigned int sp_bytes = stack_bytes(ctxt), size = ctxt->insn->op_bytes;
 	uint64_t sp = emul_reg_read(ctxt, EMUL_REG_RSP) - size, v = st->src.val;
 	int rc;
 
@@ -531,7 +546,7 @@ static int ex_push(struct emul_ctxt *ctxt, struct exec_state *st)
 /* POP: a memory destination addressed through rSP uses the incremented rSP (SDM Vol. 2B). */
 static int ex_pop(struct emul_ctxt *ctxt, struct exec_state *st)
 {
-	unsigned int sp_bytes = stack_bytes(ctxt), size = ctxt->insn.op_bytes;
+	unsigned int sp_bytes = stack_bytes(ctxt), size = ctxt->insn->op_bytes;
 	uint64_t sp = emul_reg_read(ctxt, EMUL_REG_RSP) & emul_mask(sp_bytes), v = 0;
 	int rc;
 
@@ -562,7 +577,7 @@ static int ex_out(struct emul_ctxt *ctxt, struct exec_state *st)
 /* One iteration of a string instruction. */
 static int string_step(struct emul_ctxt *ctxt, unsigned int size, int64_t step)
 {
-	const struct emul_insn *insn = &ctxt->insn;
+	const struct emul_insn *insn = ctxt->insn;
 	unsigned int src_seg =
 		insn->seg_override != EMUL_SEG_NONE ? insn->seg_override : EMUL_SEG_DS;
 	unsigned int exec = insn->op.exec;
@@ -632,7 +647,7 @@ static int string_step(struct emul_ctxt *ctxt, unsigned int size, int64_t step)
  * cores by test_emulate). */
 static void string_touch_regs(struct emul_ctxt *ctxt)
 {
-	unsigned int exec = ctxt->insn.op.exec;
+	unsigned int exec = ctxt->insn->op.exec;
 
 	addr_reg_write(ctxt, EMUL_REG_RCX, 0);
 	if (exec == EX_MOVS)
@@ -649,7 +664,7 @@ static void string_touch_regs(struct emul_ctxt *ctxt)
  */
 static int ex_string(struct emul_ctxt *ctxt, struct exec_state *st)
 {
-	const struct emul_insn *insn = &ctxt->insn;
+	const struct emul_insn *insn = ctxt->insn;
 	unsigned int size = insn->op.flags & EMUL_F_BYTE ? 1 : insn->op_bytes;
 	unsigned int batch = ctxt->rep_batch ? ctxt->rep_batch : REP_BATCH_DEFAULT;
 	bool rep = insn->rep != 0;
@@ -717,7 +732,7 @@ static int fetch_dst(struct emul_ctxt *ctxt, struct exec_state *st)
 {
 	struct emul_operand *op = &st->dst;
 
-	if (op->type == OPT_MEM && !(ctxt->insn.op.flags & EMUL_F_NOWRITE)) {
+	if (op->type == OPT_MEM && !(ctxt->insn->op.flags & EMUL_F_NOWRITE)) {
 		op->val = 0;
 		return emul_mem_read_rmw(ctxt, op->seg, op->ea, &op->val, op->size);
 	}
@@ -726,7 +741,7 @@ static int fetch_dst(struct emul_ctxt *ctxt, struct exec_state *st)
 
 int emul_exec_insn(struct emul_ctxt *ctxt)
 {
-	const struct emul_insn *insn = &ctxt->insn;
+	const struct emul_insn *insn = ctxt->insn;
 	uint32_t flags = insn->op.flags;
 	struct exec_state st;
 	uint64_t rip_mask;
@@ -740,11 +755,11 @@ int emul_exec_insn(struct emul_ctxt *ctxt)
 
 	if (!(flags & EMUL_F_NOSRC)) {
 		if (!(flags & EMUL_F_ADDR)) {
-			rc = fetch(ctxt, &st.src);
+			rc = fetch_opd(ctxt, &st.src);
 			if (rc)
 				return rc;
 		}
-		rc = fetch(ctxt, &st.src2);
+		rc = fetch_opd(ctxt, &st.src2);
 		if (rc)
 			return rc;
 		if ((flags & EMUL_F_BITOFF) && st.dst.type == OPT_MEM) {

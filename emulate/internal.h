@@ -143,8 +143,17 @@ uint64_t emul_shld(bool right, uint64_t dst, uint64_t src, unsigned int count, u
 		   uint64_t *flags, uint32_t *undef);
 bool emul_cond(unsigned int cc, uint64_t flags);
 void emul_set_szp(uint64_t res, unsigned int size, uint64_t *flags);
-uint64_t emul_mask(unsigned int size);
-uint64_t emul_sext(uint64_t v, unsigned int size);
+static inline uint64_t emul_mask(unsigned int size)
+{
+	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+static inline uint64_t emul_sext(uint64_t v, unsigned int size)
+{
+	unsigned int sh = 64 - size * 8;
+
+	return size >= 8 ? v : (uint64_t)((int64_t)(v << sh) >> sh);
+}
 
 /* mem.c: linear addresses (segmentation, canonical form) and page-split accesses. */
 int emul_mem_read(struct emul_ctxt *ctxt, unsigned int seg, uint64_t ea, void *buf,
@@ -186,7 +195,7 @@ int emul_exec_insn(struct emul_ctxt *ctxt);
 
 static inline uint64_t emul_ad_mask(const struct emul_ctxt *ctxt)
 {
-	return ctxt->insn.ad_bytes == 8 ? ~0ull : (1ull << (ctxt->insn.ad_bytes * 8)) - 1;
+	return ctxt->insn->ad_bytes == 8 ? ~0ull : (1ull << (ctxt->insn->ad_bytes * 8)) - 1;
 }
 
 #endif

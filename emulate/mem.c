@@ -83,7 +83,7 @@ static int linear(struct emul_ctxt *ctxt, unsigned int seg, uint64_t ea, unsigne
 	return EMUL_OK;
 }
 
-static int translate(struct emul_ctxt *ctxt, uint64_t la, unsigned int access, uint64_t *gpa)
+static inline int translate(struct emul_ctxt *ctxt, uint64_t la, unsigned int access, uint64_t *gpa)
 {
 	struct emul_fault f;
 	int rc;
@@ -105,7 +105,7 @@ static int translate(struct emul_ctxt *ctxt, uint64_t la, unsigned int access, u
 	return rc;
 }
 
-static int phys_read(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int len)
+static inline int phys_read(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int len)
 {
 	int rc;
 
@@ -118,7 +118,8 @@ static int phys_read(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned i
 	return rc;
 }
 
-static int phys_write(struct emul_ctxt *ctxt, uint64_t gpa, const void *buf, unsigned int len)
+static inline int phys_write(struct emul_ctxt *ctxt, uint64_t gpa, const void *buf,
+			     unsigned int len)
 {
 	int rc;
 
@@ -131,47 +132,60 @@ static int phys_write(struct emul_ctxt *ctxt, uint64_t gpa, const void *buf, uns
 	return rc;
 }
 
-static int access_mem(struct emul_ctxt *ctxt, unsigned int seg, uint64_t ea, void *buf,
-		      unsigned int size, unsigned int access)
+/* An access that crosses a page: both pages translated before either is touched. */
+static __attribute__((noinline)) int access_split(struct emul_ctxt *ctxt, uint64_t la, void *buf,
+						  unsigned int size, unsigned int access)
 {
-	uint64_t la, la2, gpa[2];
-	unsigned int first;
+	unsigned int first = EMUL_PAGE_SIZE - (la & (EMUL_PAGE_SIZE - 1));
+	uint64_t la2 = la + first, gpa[2];
 	int rc;
 
-	rc = linear(ctxt, seg, ea, size, access, &la);
-	if (rc)
-		return rc;
-	if ((ctxt->insn.op.flags & EMUL_F_ALIGN16) && (la & 15))
-		return emul_raise(ctxt, EMUL_VEC_GP, true, 0);
-	first = EMUL_PAGE_SIZE - (la & (EMUL_PAGE_SIZE - 1));
-	if (first >= size) {
-		/* Within one page, the common case. */
-		rc = translate(ctxt, la, access, &gpa[0]);
-		if (rc)
-			return rc;
-		if (access & EMUL_ACC_WRITE && !(access & ACC_RMW_READ))
-			return phys_write(ctxt, gpa[0], buf, size);
-		return phys_read(ctxt, gpa[0], buf, size);
-	}
-	la2 = la + first;
 	if (ctxt->mode != EMUL_MODE_PROT64)
 		la2 &= 0xffffffffull;
-
 	rc = translate(ctxt, la, access, &gpa[0]);
-	if (!rc && first < size)
+	if (!rc)
 		rc = translate(ctxt, la2, access, &gpa[1]);
 	if (rc)
 		return rc;
 	if (access & EMUL_ACC_WRITE && !(access & ACC_RMW_READ)) {
 		rc = phys_write(ctxt, gpa[0], buf, first);
-		if (!rc && first < size)
+		if (!rc)
 			rc = phys_write(ctxt, gpa[1], (const uint8_t *)buf + first, size - first);
 	} else {
 		rc = phys_read(ctxt, gpa[0], buf, first);
-		if (!rc && first < size)
+		if (!rc)
 			rc = phys_read(ctxt, gpa[1], (uint8_t *)buf + first, size - first);
 	}
 	return rc;
+}
+
+static inline int access_mem(struct emul_ctxt *ctxt, unsigned int seg, uint64_t ea, void *buf,
+			     unsigned int size, unsigned int access)
+{
+	uint64_t la, gpa;
+	int rc;
+
+	if (ctxt->mode == EMUL_MODE_PROT64 && seg != EMUL_SEG_FS && seg != EMUL_SEG_GS) {
+		/* Flat 64-bit segments: only the canonical check (SDM vol. 3A 3.3.7.1). */
+		la = ea;
+		if (!canonical(la) || !canonical(la + size - 1))
+			return seg_fault(ctxt, seg);
+	} else {
+		rc = linear(ctxt, seg, ea, size, access, &la);
+		if (rc)
+			return rc;
+	}
+	if ((ctxt->insn->op.flags & EMUL_F_ALIGN16) && (la & 15))
+		return emul_raise(ctxt, EMUL_VEC_GP, true, 0);
+	if (__builtin_expect((la & (EMUL_PAGE_SIZE - 1)) + size > EMUL_PAGE_SIZE, 0))
+		return access_split(ctxt, la, buf, size, access);
+	/* Within one page, the common case. */
+	rc = translate(ctxt, la, access, &gpa);
+	if (rc)
+		return rc;
+	if (access & EMUL_ACC_WRITE && !(access & ACC_RMW_READ))
+		return phys_write(ctxt, gpa, buf, size);
+	return phys_read(ctxt, gpa, buf, size);
 }
 
 int emul_mem_read(struct emul_ctxt *ctxt, unsigned int seg, uint64_t ea, void *buf,

@@ -35,6 +35,8 @@ struct fake_vcpu {
 	uint32_t reads, writes; /* registers fetched / written back (bit per reg) */
 	unsigned int read_calls[EMUL_NR_REGS], write_calls[EMUL_NR_REGS];
 	unsigned int mmio_reads, mmio_writes, bad_access, injected;
+	unsigned int data_translates; /* translate calls other than fetches */
+	unsigned int phys_reads, phys_writes; /* read_phys / write_phys calls */
 	struct emul_fault fault;
 
 	uint32_t pio_in_val;
@@ -75,6 +77,8 @@ static int fake_translate(struct emul_ctxt *ctxt, uint64_t la, unsigned int acce
 {
 	struct fake_vcpu *v = fake_of(ctxt);
 
+	if (!(access & EMUL_ACC_FETCH))
+		v->data_translates++;
 	if (la >= v->pf_lo && la < v->pf_hi) {
 		fault->vector = EMUL_VEC_PF;
 		fault->error_code_valid = true;
@@ -102,6 +106,7 @@ static int fake_read_phys(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsig
 {
 	struct fake_region *r = fake_find(fake_of(ctxt), gpa, len);
 
+	fake_of(ctxt)->phys_reads++;
 	if (!r || r->mmio)
 		return EMUL_MMIO;
 	memcpy(buf, r->mem + (gpa - r->base), len);
@@ -112,6 +117,7 @@ static int fake_write_phys(struct emul_ctxt *ctxt, uint64_t gpa, const void *buf
 {
 	struct fake_region *r = fake_find(fake_of(ctxt), gpa, len);
 
+	fake_of(ctxt)->phys_writes++;
 	if (!r || r->mmio)
 		return EMUL_MMIO;
 	memcpy(r->mem + (gpa - r->base), buf, len);

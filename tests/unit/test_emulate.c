@@ -192,20 +192,20 @@ static void enumerate_forms(void)
 					b[n++] = 0x24;
 					emul_init(&ctxt, NULL, NULL, EMUL_MODE_PROT64);
 					if (emul_decode(&ctxt, b, 15) != EMUL_OK ||
-					    ctxt.insn.opcode != opc || ctxt.insn.map != map)
+					    ctxt.insn->opcode != opc || ctxt.insn->map != map)
 						continue;
 					/* 66 and F2/F3 on rows that are not prefix-selected are
 					 * ordinary prefixes: keep only the no-prefix form. */
-					if (mand[p] && ctxt.insn.mandatory != mand[p])
+					if (mand[p] && ctxt.insn->mandatory != mand[p])
 						continue;
-					if (ctxt.insn.op.flags & EMUL_F_GROUP)
+					if (ctxt.insn->op.flags & EMUL_F_GROUP)
 						f.digit = (int8_t)digit;
-					f.op = ctxt.insn.op;
+					f.op = ctxt.insn->op;
 					if (nforms && !memcmp(&forms[nforms - 1], &f, sizeof(f)))
 						continue;
 					assert_true(nforms < MAX_FORMS);
 					forms[nforms++] = f;
-					if (!(ctxt.insn.op.flags & EMUL_F_GROUP))
+					if (!(ctxt.insn->op.flags & EMUL_F_GROUP))
 						break;
 				}
 }
@@ -649,10 +649,10 @@ static void run_form(struct totals *t, const struct form *f, unsigned int sample
 		emul_init(&ctxt, NULL, NULL, EMUL_MODE_PROT64);
 		if (emul_decode(&ctxt, s.bytes, 15) != EMUL_OK)
 			continue;
-		s.len = ctxt.insn.len;
+		s.len = ctxt.insn->len;
 		random_state(&s.in);
-		constrain(&s, &ctxt.insn);
-		if (ctxt.insn.has_mem && !place_memory(&s, &ctxt.insn))
+		constrain(&s, ctxt.insn);
+		if (ctxt.insn->has_mem && !place_memory(&s, ctxt.insn))
 			continue;
 		/* The displacement may have been patched: decode again. */
 		emul_init(&ctxt, NULL, NULL, EMUL_MODE_PROT64);
@@ -660,11 +660,11 @@ static void run_form(struct totals *t, const struct form *f, unsigned int sample
 		    !ZYAN_SUCCESS(ZydisDecoderDecodeFull(zd, s.bytes, s.len, &zi, zo)))
 			continue;
 		fill_data();
-		constrain_after_fill(&s, &ctxt.insn);
+		constrain_after_fill(&s, ctxt.insn);
 		{
 			unsigned long before = t->skipped;
 
-			run_sample(t, &s, &ctxt.insn, &zi, zo);
+			run_sample(t, &s, ctxt.insn, &zi, zo);
 			if (t->skipped == before)
 				done++;
 		}
@@ -740,6 +740,92 @@ static void test_on_demand_example(void **state)
 	assert_int_equal(v.regs[EMUL_REG_RIP], T_CODE + 3);
 	assert_int_equal(v.mmio_writes, 1);
 	assert_memory_equal(t_data + 0x10c, "\x88\x77\x66\x55", 4);
+}
+
+/* The exit hint (KVM's gpa_available): the CPU's translation of the exit's linear page replaces
+ * the walk only for accesses its checks covered, and the exit's physical page goes straight to
+ * the MMIO ops. */
+static void test_exit_hint(void **state)
+{
+	static const uint8_t store[] = { 0x89, 0x03 }; /* mov [rbx], eax */
+	static const uint8_t load[] = { 0x8b, 0x03 }; /* mov eax, [rbx] */
+	struct fake_vcpu v;
+	struct emul_ctxt ctxt;
+
+	/* A write-checked hint: linear page 0x123 is the MMIO page, with no walk and no RAM
+	 * op. The fake's own translation (identity) would have found nothing there. */
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, store, sizeof(store), 0);
+	ctxt.hint = (struct emul_exit_hint){ .mmio = true,
+					     .la_valid = true,
+					     .write = true,
+					     .la_page = 0x123,
+					     .gpa_page = T_DATA >> 12 };
+	v.regs[EMUL_REG_RBX] = (0x123ull << 12) | 0x10;
+	v.regs[EMUL_REG_RAX] = 0x44332211;
+	assert_int_equal(emul_run(&ctxt), EMUL_OK);
+	assert_int_equal(v.data_translates, 0);
+	assert_int_equal(v.phys_writes, 0);
+	assert_int_equal(v.mmio_writes, 1);
+	assert_int_equal(v.bad_access, 0);
+	assert_memory_equal(t_data + 0x10, "\x11\x22\x33\x44", 4);
+
+	/* A read-checked hint does not cover a write: the walk runs. It covers a read. */
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, store, sizeof(store), 0);
+	ctxt.hint = (struct emul_exit_hint){ .mmio = true,
+					     .la_valid = true,
+					     .write = false,
+					     .la_page = T_DATA >> 12,
+					     .gpa_page = T_DATA >> 12 };
+	v.regs[EMUL_REG_RBX] = T_DATA + 0x10;
+	assert_int_equal(emul_run(&ctxt), EMUL_OK);
+	assert_int_equal(v.data_translates, 1);
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, load, sizeof(load), 0);
+	ctxt.hint = (struct emul_exit_hint){ .mmio = true,
+					     .la_valid = true,
+					     .write = false,
+					     .la_page = T_DATA >> 12,
+					     .gpa_page = T_DATA >> 12 };
+	v.regs[EMUL_REG_RBX] = T_DATA + 0x10;
+	assert_int_equal(emul_run(&ctxt), EMUL_OK);
+	assert_int_equal(v.data_translates, 0);
+	assert_int_equal(v.mmio_reads, 1);
+	assert_int_equal(v.regs[EMUL_REG_RAX], 0x5a5a5a5a);
+
+	/* No linear hint: the walk runs, and the known MMIO page skips read_phys. Other pages
+	 * still ask read_phys first. */
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, load, sizeof(load), 0);
+	ctxt.hint = (struct emul_exit_hint){ .mmio = true, .gpa_page = T_DATA >> 12 };
+	v.regs[EMUL_REG_RBX] = T_DATA + 0x10;
+	assert_int_equal(emul_run(&ctxt), EMUL_OK);
+	assert_int_equal(v.data_translates, 1);
+	assert_int_equal(v.phys_reads, 1); /* the instruction fetch alone */
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, load, sizeof(load), 0);
+	ctxt.hint = (struct emul_exit_hint){ .mmio = true, .gpa_page = T_DATA >> 12 };
+	v.regs[EMUL_REG_RBX] = T_DATA + 4096 + 0x10; /* the RAM page */
+	assert_int_equal(emul_run(&ctxt), EMUL_OK);
+	assert_int_equal(v.phys_reads, 2);
+	assert_int_equal(v.mmio_reads, 0);
+}
+
+/* Code the caller fetched: executed as given with no fetch through the ops, and a preset RIP
+ * is not read again. */
+static void test_run_fetched(void **state)
+{
+	static const uint8_t mov[15] = { 0x89, 0x03 }; /* mov [rbx], eax; then zeros */
+	struct fake_vcpu v;
+	struct emul_ctxt ctxt;
+
+	t_setup(&v, &ctxt, EMUL_MODE_PROT64, "\x90", 1, 0); /* memory holds a NOP */
+	emul_reg_preset(&ctxt, EMUL_REG_RIP, T_CODE);
+	v.regs[EMUL_REG_RBX] = T_DATA + 0x20;
+	v.regs[EMUL_REG_RAX] = 0x01020304;
+	assert_int_equal(emul_run_fetched(&ctxt, mov), EMUL_OK);
+	assert_int_equal(v.phys_reads, 0);
+	assert_int_equal(v.mmio_writes, 1);
+	assert_memory_equal(t_data + 0x20, "\x04\x03\x02\x01", 4);
+	assert_int_equal(v.reads, BIT(EMUL_REG_RAX) | BIT(EMUL_REG_RBX));
+	assert_int_equal(v.writes, BIT(EMUL_REG_RIP));
+	assert_int_equal(v.regs[EMUL_REG_RIP], T_CODE + 2);
 }
 
 /* The decode cache: same mode and bytes reuse the last decode; any other byte or mode decodes
@@ -939,8 +1025,8 @@ static void test_unsupported(void **state)
 
 	t_setup(&v, &ctxt, EMUL_MODE_PROT64, fld, sizeof(fld), 0);
 	assert_int_equal(emul_run(&ctxt), EMUL_UNSUPPORTED);
-	assert_int_equal(ctxt.insn.nbytes, 15);
-	assert_memory_equal(ctxt.insn.bytes, fld, sizeof(fld));
+	assert_int_equal(ctxt.insn->nbytes, 15);
+	assert_memory_equal(ctxt.insn->bytes, fld, sizeof(fld));
 	assert_int_equal(v.writes, 0);
 	assert_int_equal(v.injected, 0);
 
@@ -1058,6 +1144,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_on_demand_example),
 		cmocka_unit_test(test_decode_cache),
+		cmocka_unit_test(test_exit_hint),
+		cmocka_unit_test(test_run_fetched),
 		cmocka_unit_test(test_port_io),
 		cmocka_unit_test(test_page_cross_write_fault),
 		cmocka_unit_test(test_fetch_page_end),

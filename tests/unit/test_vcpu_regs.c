@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "arch/x86/vmx/vmcs_fields.h"
+#include "arch/x86/vmx/vmx_exit.h"
 #include "core/vcpu.h"
 
 #include "fake_vmcs.h"
@@ -164,6 +165,51 @@ static void test_guest_view_of_cr0_uses_shadow_for_owned_bits(void **state)
 	assert_int_equal(vmcs.reads, 1);
 }
 
+/* EFER and the entry controls change only through plinth: once written they survive exits. */
+static void test_sticky_state_survives_exits(void **state)
+{
+	vcpu_reg_write(&vcpu, VCPU_REG_EFER, 0xd00);
+	vcpu_regs_flush(&vcpu);
+	assert_int_equal(vmcs.writes, 1);
+	vcpu_regs_exit(&vcpu);
+	assert_int_equal(vcpu_reg_read(&vcpu, VCPU_REG_EFER), 0xd00);
+	assert_int_equal(vmcs.reads, 0);
+	vcpu_reg_read(&vcpu, VCPU_REG_RIP); /* others are forgotten */
+	assert_int_equal(vmcs.reads, 1);
+}
+
+/* Bits plinth owns come from the shadow; any guest-owned bit needs the VMCS. */
+static void test_owned_cr_bits_need_no_vmread(void **state)
+{
+	vcpu.cr4_mask = ~0x80ull; /* all but PGE */
+	vcpu.cr4_shadow = 0x20; /* PAE */
+	*slot(VMCS_GUEST_CR4) = 0x20a0;
+	assert_int_equal(vcpu_guest_cr4_bits(&vcpu, 0x30), 0x20);
+	assert_int_equal(vmcs.reads, 0);
+	assert_int_equal(vcpu_guest_cr4_bits(&vcpu, 0xa0), 0xa0);
+	assert_int_equal(vmcs.reads, 1);
+}
+
+/* CPL from a cached non-conforming CS without reading SS; otherwise from SS. */
+static void test_cpl(void **state)
+{
+	*slot(VMCS_GUEST_SS_AR) = 0x40f3; /* DPL 3 */
+	*slot(VMCS_GUEST_CS_AR) = 0xa0fb; /* 64-bit code, DPL 3 */
+	assert_int_equal(vcpu_cpl(&vcpu), 3); /* CS not cached: SS */
+	assert_int_equal(vmcs.last_read, VMCS_GUEST_SS_AR);
+	vcpu_regs_exit(&vcpu);
+	vcpu_seg_ar(&vcpu, VCPU_SEG_CS);
+	assert_int_equal(vcpu_cpl(&vcpu), 3);
+	assert_int_equal(vmcs.reads, 2);
+	assert_int_equal(vmcs.last_read, VMCS_GUEST_CS_AR);
+	/* A conforming code segment's DPL is not the CPL. */
+	*slot(VMCS_GUEST_CS_AR) = 0xa09f; /* conforming, DPL 0 */
+	vcpu_regs_exit(&vcpu);
+	vcpu_seg_ar(&vcpu, VCPU_SEG_CS);
+	assert_int_equal(vcpu_cpl(&vcpu), 3);
+	assert_int_equal(vmcs.last_read, VMCS_GUEST_SS_AR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +222,9 @@ int main(void)
 		cmocka_unit_test_setup(test_segment_read_once_written_back_whole, setup),
 		cmocka_unit_test_setup(test_segment_access_rights_alone, setup),
 		cmocka_unit_test_setup(test_guest_view_of_cr0_uses_shadow_for_owned_bits, setup),
+		cmocka_unit_test_setup(test_sticky_state_survives_exits, setup),
+		cmocka_unit_test_setup(test_owned_cr_bits_need_no_vmread, setup),
+		cmocka_unit_test_setup(test_cpl, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

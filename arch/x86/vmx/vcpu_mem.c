@@ -55,10 +55,16 @@ bool vcpu_fetch_cached(struct vcpu *vcpu, uint64_t la, uint8_t buf[15])
 			    vcpu_reg_read(vcpu, VCPU_REG_EFER), 0, vcpu_cpl(vcpu), EMUL_ACC_FETCH);
 	if (!emul_walk_cache_hit(c, ctl, vcpu_reg_read(vcpu, VCPU_REG_CR3), la))
 		return false;
-	hva = guest_mem_hva(&vcpu->vm->mem, (c->gpa_page << 12) | (la & (PAGE_SIZE - 1)), 15);
-	if (!hva)
-		return false;
-	memcpy(buf, hva, 15);
+	if (unlikely(!vcpu->fetch_page.hva || vcpu->fetch_page.gpa_page != c->gpa_page)) {
+		vcpu->fetch_page.hva = guest_mem_hva(&vcpu->vm->mem, c->gpa_page << 12, PAGE_SIZE);
+		vcpu->fetch_page.gpa_page = c->gpa_page;
+		if (!vcpu->fetch_page.hva)
+			return false;
+	}
+	hva = vcpu->fetch_page.hva + (la & (PAGE_SIZE - 1));
+	/* Two overlapping loads: plinth's memcpy is a REP MOVSB. */
+	__builtin_memcpy(buf, hva, 8);
+	__builtin_memcpy(buf + 7, hva + 7, 8);
 	return true;
 }
 

@@ -31,9 +31,19 @@ int vmx_emulate_mmio(struct vcpu *vcpu, const struct mmio_device *dev, uint64_t 
 		     bool write);
 
 /* Helpers for handlers. */
-/* From SS.DPL, as VMX keeps it (SDM Vol. 3C 27.3.1.1 / 28.3.1.2). */
+/* From SS.DPL, as VMX keeps it (SDM Vol. 3C 27.3.1.1 / 28.3.1.2); or, with no VMREAD, from
+ * CS.DPL when CS's access rights are cached already (the emulator reads them for the mode) and
+ * CS is a non-conforming code segment, whose DPL is the CPL (vol. 3A 5.8.1; VM entry checks that
+ * it equals SS.DPL, 26.3.1.2). */
 static inline uint32_t vcpu_cpl(struct vcpu *vcpu)
 {
+	if (vcpu->segs_avail & (BIT(VCPU_SEG_CS) | BIT(VCPU_SEG_AR_ONLY + VCPU_SEG_CS))) {
+		uint32_t cs_ar = vcpu->segs[VCPU_SEG_CS].ar;
+
+		if ((cs_ar & (SEG_AR_S | SEG_AR_TYPE_CODE | SEG_AR_TYPE_CONFORMING)) ==
+		    (SEG_AR_S | SEG_AR_TYPE_CODE))
+			return (cs_ar >> SEG_AR_DPL_SHIFT) & 3;
+	}
 	return (vcpu_seg_ar(vcpu, VCPU_SEG_SS) >> SEG_AR_DPL_SHIFT) & 3;
 }
 void vcpu_set_cr0(struct vcpu *vcpu, uint64_t value); /* validated already */

@@ -39,7 +39,14 @@ static uint64_t op_read_gpr(struct emul_ctxt *ctxt, unsigned int reg)
 
 static void op_write_gpr(struct emul_ctxt *ctxt, unsigned int reg, uint64_t val)
 {
-	vcpu_reg_write(vcpu_of(ctxt), (enum vcpu_reg)reg, val);
+	struct vcpu *vcpu = vcpu_of(ctxt);
+
+	/* The emulator writes GPRs, RIP and RFLAGS only: all of them writable. */
+	vcpu->regs[reg] = val;
+	if (reg == VCPU_REG_RSP || reg >= 16) {
+		vcpu->regs_avail |= BIT(reg);
+		vcpu->regs_dirty |= BIT(reg);
+	}
 }
 
 static int op_translate(struct emul_ctxt *ctxt, uint64_t la, unsigned int access, uint64_t *gpa,
@@ -258,6 +265,7 @@ int vmx_emulate_mmio(struct vcpu *vcpu, const struct mmio_device *dev, uint64_t 
 	struct mmio_emul m = { .vcpu = vcpu, .dev = dev };
 	struct emul_ctxt ctxt;
 	uint8_t code[15];
+	uint64_t rip;
 	int r;
 
 	emul_init(&ctxt, &vmx_emul_ops, &m, guest_mode(vcpu));
@@ -271,8 +279,9 @@ int vmx_emulate_mmio(struct vcpu *vcpu, const struct mmio_device *dev, uint64_t 
 		ctxt.hint.write = write;
 	}
 	/* A driver's MMIO loop: the code page of the last emulation, its walk still valid. */
-	if (ctxt.mode == EMUL_MODE_PROT64 &&
-	    vcpu_fetch_cached(vcpu, vcpu_reg_read(vcpu, VCPU_REG_RIP), code))
+	rip = vcpu_reg_read(vcpu, VCPU_REG_RIP);
+	emul_reg_preset(&ctxt, EMUL_REG_RIP, rip);
+	if (ctxt.mode == EMUL_MODE_PROT64 && vcpu_fetch_cached(vcpu, rip, code))
 		r = emul_run_fetched(&ctxt, code);
 	else
 		r = emul_run(&ctxt);
@@ -282,15 +291,14 @@ int vmx_emulate_mmio(struct vcpu *vcpu, const struct mmio_device *dev, uint64_t 
 		char bytes[3 * 15 + 1] = "";
 		size_t used = 0;
 
-		for (unsigned int i = 0; i < ctxt.insn.nbytes && i < 15; i++)
+		for (unsigned int i = 0; i < ctxt.insn->nbytes && i < 15; i++)
 			used += (size_t)ksnprintf(bytes + used, sizeof(bytes) - used, "%s%02x",
-						  i ? " " : "", ctxt.insn.bytes[i]);
+						  i ? " " : "", ctxt.insn->bytes[i]);
 		vm_stop(vcpu->vm,
 			"MMIO access to GPA 0x%llx by an instruction plinth cannot emulate (%s) at "
 			"RIP "
 			"0x%llx: %s",
-			(unsigned long long)gpa, emul_result_name(r),
-			(unsigned long long)vcpu_reg_read(vcpu, VCPU_REG_RIP),
+			(unsigned long long)gpa, emul_result_name(r), (unsigned long long)rip,
 			used ? bytes : "no bytes fetched");
 	}
 	return -EIO;
