@@ -80,19 +80,19 @@ static void check_one(struct stats *st, const ZydisDecoder *zd, enum emul_mode m
 		const char *why;
 
 		st->ours_ok++;
-		st->by_exec[ctxt.insn.op.exec]++;
+		st->by_exec[ctxt.insn->op.exec]++;
 		if (!zok) {
 			report(st, mode, bytes, len, "emulator accepts what Zydis rejects");
 			return;
 		}
-		why = zydis_compare(&ctxt.insn, mode, &zi, zo);
+		why = zydis_compare(ctxt.insn, mode, &zi, zo);
 		if (why) {
 			report(st, mode, bytes, len, "%s (Zydis: %s)", why,
 			       ZydisMnemonicGetString(zi.mnemonic));
 			return;
 		}
 		/* Every truncation of an accepted instruction is "truncated". */
-		for (unsigned int cut = 0; cut < ctxt.insn.len; cut++) {
+		for (unsigned int cut = 0; cut < ctxt.insn->len; cut++) {
 			struct emul_ctxt c2;
 
 			emul_init(&c2, NULL, NULL, mode);
@@ -408,7 +408,7 @@ static void test_corner_cases(void **state)
 				emul_result_name(cases[i].rc));
 		assert_int_equal(rc, cases[i].rc);
 		if (rc == EMUL_OK)
-			assert_int_equal(ctxt.insn.len, cases[i].insn_len);
+			assert_int_equal(ctxt.insn->len, cases[i].insn_len);
 	}
 }
 
