@@ -62,9 +62,12 @@ unsigned int loader_memory_map(const struct guest_mem *gm,
 	map_add(map, &n, LOADER_EBDA_GPA, 0xa0000, low_end, MULTIBOOT_MEMORY_RESERVED);
 	map_add(map, &n, LOADER_BIOS_GPA, MiB, low_end, MULTIBOOT_MEMORY_RESERVED);
 	map_add(map, &n, MiB, low_end, low_end, MULTIBOOT_MEMORY_AVAILABLE);
-	for (unsigned int i = 1; i < gm->nr_regions; i++)
-		map[n++] = (struct loader_mmap_entry){ gm->regions[i].gpa, gm->regions[i].bytes,
-						       MULTIBOOT_MEMORY_AVAILABLE };
+	/* Then every other slot. A config-defined guest has at most one more; past LOADER_MMAP_MAX
+	 * the map would rather leave RAM out than overflow. */
+	for (unsigned int i = 0; i < gm->nr_slots && n < LOADER_MMAP_MAX; i++)
+		if (gm->slots[i].gpa != 0)
+			map[n++] = (struct loader_mmap_entry){ gm->slots[i].gpa, gm->slots[i].bytes,
+							       MULTIBOOT_MEMORY_AVAILABLE };
 	return n;
 }
 

@@ -25,8 +25,7 @@ struct page_tables {
  * of low RAM. False when low RAM cannot hold them. */
 static bool page_tables_layout(const struct guest_mem *gm, struct page_tables *pt)
 {
-	const struct guest_mem_region *last = &gm->regions[gm->nr_regions - 1];
-	uint64_t map_end = MAX(4 * GiB, last->gpa + last->bytes);
+	uint64_t map_end = MAX(4 * GiB, guest_mem_end(gm));
 	uint64_t bytes;
 
 	pt->n_pd = (map_end + PDPT_SPAN - 1) / PDPT_SPAN;

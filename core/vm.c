@@ -25,19 +25,26 @@ static uint64_t pages_for(uint64_t bytes)
 	return (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
 }
 
+/* A slot's chunks and arrays back to the allocator: those it got, after a failure too (the
+ * arrays come zeroed, so a chunk never allocated is 0). */
+static void free_slot(struct guest_mem_slot *s)
+{
+	if (s->chunk_hpa) {
+		for (uint64_t i = 0; i < s->nr_chunks; i++)
+			if (s->chunk_hpa[i])
+				page_free(s->chunk_hpa[i], pages_for(guest_mem_chunk_bytes(s, i)));
+		page_free(virt_to_phys(s->chunk_hpa), pages_for(s->nr_chunks * 8));
+	}
+	if (s->chunk_hva)
+		page_free(virt_to_phys(s->chunk_hva), pages_for(s->nr_chunks * 8));
+	s->chunk_hpa = NULL;
+	s->chunk_hva = NULL;
+}
+
 static void free_ram(struct guest_mem *gm)
 {
-	if (gm->chunk_hpa) {
-		for (uint64_t i = 0; i < gm->nr_chunks; i++)
-			if (gm->chunk_hpa[i])
-				page_free(gm->chunk_hpa[i],
-					  pages_for(guest_mem_chunk_bytes(gm, i)));
-		page_free(virt_to_phys(gm->chunk_hpa), pages_for(gm->nr_chunks * 8));
-	}
-	if (gm->chunk_hva)
-		page_free(virt_to_phys(gm->chunk_hva), pages_for(gm->nr_chunks * 8));
-	gm->chunk_hpa = NULL;
-	gm->chunk_hva = NULL;
+	for (unsigned int i = 0; i < gm->nr_slots; i++)
+		free_slot(&gm->slots[i]);
 }
 
 static int alloc_array(uint64_t n, void **out)
@@ -50,25 +57,36 @@ static int alloc_array(uint64_t n, void **out)
 	return err;
 }
 
-/* Guest RAM: 2 MiB-aligned chunks (EPT maps them with large pages), zeroed by the allocator. */
+/* Backs a slot whose gpa, bytes and nr_chunks are set (guest_mem_slot_init): its chunks 2 MiB
+ * aligned where they are full (EPT maps them with large pages where the GPA lines up too),
+ * zeroed by the allocator. On failure nothing stays allocated. */
+static int alloc_slot(struct guest_mem_slot *s)
+{
+	int err = alloc_array(s->nr_chunks, (void **)&s->chunk_hpa);
+
+	if (!err)
+		err = alloc_array(s->nr_chunks, (void **)&s->chunk_hva);
+	for (uint64_t i = 0; !err && i < s->nr_chunks; i++) {
+		uint64_t n = pages_for(guest_mem_chunk_bytes(s, i));
+
+		err = n == CHUNK_PAGES ? page_alloc_aligned(n, CHUNK_PAGES, &s->chunk_hpa[i]) :
+					 page_alloc(n, &s->chunk_hpa[i]);
+		if (!err)
+			s->chunk_hva[i] = phys_to_virt(s->chunk_hpa[i]);
+	}
+	if (err)
+		free_slot(s);
+	return err;
+}
+
+/* The config's RAM: its layout's one or two slots, each backed on its own. */
 static int alloc_ram(struct vm *vm, uint64_t bytes)
 {
 	struct guest_mem *gm = &vm->mem;
 	int err = guest_mem_layout(gm, bytes);
 
-	if (err)
-		return err;
-	err = alloc_array(gm->nr_chunks, (void **)&gm->chunk_hpa);
-	if (!err)
-		err = alloc_array(gm->nr_chunks, (void **)&gm->chunk_hva);
-	for (uint64_t i = 0; !err && i < gm->nr_chunks; i++) {
-		uint64_t n = pages_for(guest_mem_chunk_bytes(gm, i));
-
-		err = n == CHUNK_PAGES ? page_alloc_aligned(n, CHUNK_PAGES, &gm->chunk_hpa[i]) :
-					 page_alloc(n, &gm->chunk_hpa[i]);
-		if (!err)
-			gm->chunk_hva[i] = phys_to_virt(gm->chunk_hpa[i]);
-	}
+	for (unsigned int i = 0; !err && i < gm->nr_slots; i++)
+		err = alloc_slot(&gm->slots[i]);
 	if (err)
 		free_ram(gm);
 	return err;
@@ -160,7 +178,7 @@ int vm_create(const struct guest_config *gc, unsigned int id, const struct loade
 	pr_info("guest %s: %llu MiB RAM from HPA 0x%llx, %s image of %llu bytes, entry 0x%llx in "
 		"%u-bit mode, EPT %llu pages\n",
 		gc->name, (unsigned long long)(gc->memory_bytes >> 20),
-		(unsigned long long)vm->mem.chunk_hpa[0], guest_format_name(gc->format),
+		(unsigned long long)vm->mem.slots[0].chunk_hpa[0], guest_format_name(gc->format),
 		(unsigned long long)image->len, (unsigned long long)boot.rip, boot.mode_bits,
 		(unsigned long long)vm->ept.table_pages);
 	*out = vm;
@@ -247,6 +265,8 @@ const char *vm_name(const struct vm *vm)
 	return vm->name;
 }
 
+/* The sum of the slots. The devices read it as a guest_mem_layout size (CMOS splits it at
+ * GUEST_LOW_RAM_MAX), which a config-defined guest's RAM is. */
 uint64_t vm_ram_bytes(const struct vm *vm)
 {
 	return vm->mem.ram_bytes;

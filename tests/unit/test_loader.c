@@ -72,8 +72,10 @@ static void ram(uint64_t bytes)
 static void dirty_ram(uint64_t bytes)
 {
 	ram(bytes);
-	for (uint64_t i = 0; i < gm.nr_chunks; i++)
-		memset(gm.chunk_hva[i], 0xcc, guest_mem_chunk_bytes(&gm, i));
+	for (unsigned int s = 0; s < gm.nr_slots; s++)
+		for (uint64_t i = 0; i < gm.slots[s].nr_chunks; i++)
+			memset(gm.slots[s].chunk_hva[i], 0xcc,
+			       guest_mem_chunk_bytes(&gm.slots[s], i));
 }
 
 static int load(void)
@@ -476,9 +478,9 @@ static void test_flat64_page_tables(void **state)
 	assert_guest_bytes(0x100000, img, 4096);
 }
 
-static int chunk_first_or_last_low(uint64_t chunk)
+static int chunk_first_or_last_low(uint64_t chunk_gpa)
 {
-	return chunk == 0 || chunk == 3 * GiB / GUEST_MEM_CHUNK_BYTES - 1;
+	return chunk_gpa == 0 || chunk_gpa == 3 * GiB - GUEST_MEM_CHUNK_BYTES;
 }
 
 /* 5 GiB: RAM continues at [4 GiB, 6 GiB), which the tables map too. Only the chunks holding
