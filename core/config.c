@@ -619,6 +619,24 @@ static int set_cpus(struct parser *p, const char *v)
 	return 0;
 }
 
+static int set_child_memory(struct parser *p, const char *v)
+{
+	uint64_t bytes;
+	int err = config_parse_size(v, &bytes);
+
+	if (err == -ERANGE)
+		return bad_value(p, "value out of range");
+	if (err)
+		return bad_value(p, "invalid size '%s' (expected a number with optional K, M or G)",
+				 show(p, v));
+	if (bytes > MEMORY_MAX_BYTES)
+		return bad_value(p, "child memory out of range (expected 0 to 64G)");
+	if (!IS_ALIGNED(bytes, PAGE_SIZE))
+		return bad_value(p, "child memory is not a multiple of 4K");
+	p->guest->child_memory_bytes = bytes;
+	return 0;
+}
+
 static int set_control(struct parser *p, const char *v)
 {
 	if (parse_bool(v, &p->guest->control))
@@ -654,6 +672,7 @@ enum {
 	GK_MODULE,
 	GK_CPUS,
 	GK_CONTROL,
+	GK_CHILD_MEMORY,
 	GK_COUNT
 };
 
@@ -668,6 +687,7 @@ static const struct key_def guest_keys[GK_COUNT] = {
 	[GK_MODULE] = { "module", set_module, .repeatable = true },
 	[GK_CPUS] = { "cpus", set_cpus },
 	[GK_CONTROL] = { "control", set_control },
+	[GK_CHILD_MEMORY] = { "child_memory", set_child_memory },
 };
 
 STATIC_ASSERT(GK_COUNT <= MAX_KEYS && PK_COUNT <= MAX_KEYS);
@@ -746,6 +766,9 @@ static void finish_guest(struct parser *p)
 	/* An image key with a bad value was reported already: not "missing" as well. */
 	if (!kl[GK_IMAGE])
 		report(p, g->line, NULL, "missing required key 'image'");
+	if (kl[GK_CHILD_MEMORY] && !g->control)
+		report(p, kl[GK_CHILD_MEMORY], "child_memory",
+		       "only valid with control = yes (only a control guest has child VMs)");
 	if (g->format != GUEST_FORMAT_FLAT) {
 		for (int k = 0; k < GK_COUNT; k++) {
 			if (guest_keys[k].flat_only && kl[k])

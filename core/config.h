@@ -66,6 +66,7 @@ struct guest_config {
 	unsigned int nmodules;
 	uint64_t cpu_mask; /* physical CPUs its vCPUs run on; bit n = CPU n */
 	bool control; /* may use the control hypercalls */
+	uint64_t child_memory_bytes; /* control guests: RAM all its child VMs may use together */
 };
 
 struct plinth_config {

@@ -16,6 +16,7 @@ static const char *const errno_names[] = {
 	[EEXIST] = "EEXIST",
 	[ENODEV] = "ENODEV",
 	[EINVAL] = "EINVAL",
+	[EMFILE] = "EMFILE",
 	[ENOSPC] = "ENOSPC",
 	[ERANGE] = "ERANGE",
 	[ENAMETOOLONG] = "ENAMETOOLONG",

@@ -60,7 +60,10 @@ mmio_SRCS	:= guest/mmio.c
 bench_ENTRY	:= flat64
 bench_SRCS	:= guest/bench.c guest/bench_loops.asm
 
-GUEST_NAMES := hello cpuid pio mb1 mb2 triple pastram fillram scanram storm bench mmio exits
+hcall_ENTRY	:= flat64
+hcall_SRCS	:= guest/hcall.c
+
+GUEST_NAMES := hello cpuid pio mb1 mb2 triple pastram fillram scanram storm bench mmio exits hcall
 
 guest_is_flat = $(filter flat%,$($(1)_ENTRY))
 guest_file = $(GUEST_DIR)/$(1).$(if $(call guest_is_flat,$(1)),bin,elf)

@@ -37,6 +37,17 @@ GUEST_SCENARIOS = [
                      r'^\[cpuid\] cpuid: check 3 ok: leaf 0x40000000 signature "PlinthPlinth"',
                      r'^\[cpuid\] cpuid: all checks passed$', exited('cpuid')],
              absent=CLEAN, done=done_after('cpuid')),
+    # The hypercall ABI: the capability query, unknown numbers, the 32-bit call number; the
+    # control right and child memory as config gives them (one image, two guests).
+    Scenario('guests-hcall', 'bochs-bios', config=f'{CONFIGS}/guests-hcall.cfg',
+             files=[guest_file('hcall')],
+             expect=[BANNER, r'^\[hcall\] hcall: check 1 ok: CHECK_EXTENSION\(NR_MEMSLOTS\) = 16',
+                     r'^\[hcall\] hcall: check 3 ok: hypercall 0x7fff = -38',
+                     r'^\[hcall\] hcall: control 0, child pages 0$',
+                     r'^\[hcall\] hcall: all checks passed$', exited('hcall'),
+                     r'^\[hcall-ctl\] hcall: control 1, child pages 2048$',
+                     r'^\[hcall-ctl\] hcall: all checks passed$', exited('hcall-ctl')],
+             absent=CLEAN, done=done_after('hcall-ctl')),
     Scenario('guests-pio', 'bochs-bios', config=f'{CONFIGS}/guests-pio.cfg',
              files=[guest_file('pio')],
              expect=[BANNER, r'^\[pio\] pio: check 3 ok: fw_cfg RAM size 0x800000',

@@ -161,6 +161,7 @@ static void test_every_key(void **state)
 			   "module = m/one.bin  a b  c\r\n"
 			   "cpus = 0,2, 5 - 7 ,63\r\n"
 			   "control = true\r\n"
+			   "child_memory = 64M\r\n"
 			   "[guest mb]\n"
 			   "image = mb.elf\n"
 			   "format = multiboot\n"
@@ -188,8 +189,10 @@ static void test_every_key(void **state)
 	assert_int_equal(a->modules[0].line, 13);
 	assert_int_equal(a->cpu_mask, (1ull << 0) | (1ull << 2) | (7ull << 5) | (1ull << 63));
 	assert_true(a->control);
+	assert_int_equal(a->child_memory_bytes, 64ull << 20);
 
 	assert_int_equal(mb->format, GUEST_FORMAT_MULTIBOOT);
+	assert_int_equal(mb->child_memory_bytes, 0);
 	assert_int_equal(mb->memory_bytes, 1ull << 30);
 	assert_false(mb->control);
 	assert_int_equal(cfg.nguests, 2);
@@ -340,7 +343,8 @@ static void test_key_errors(void **state)
 	expect_one_error(
 		"[guest g]\nimage = g\nselftest = gp\n",
 		"plinth.cfg:3: [guest g] key 'selftest': unknown key (expected one of "
-		"image, format, memory, load, entry, mode, cmdline, module, cpus, control)");
+		"image, format, memory, load, entry, mode, cmdline, module, cpus, control, "
+		"child_memory)");
 	expect_one_error("[guest g]\nimage = g\nmemory = 2M\nmemory = 4M\n",
 			 "plinth.cfg:4: [guest g] key 'memory': set twice (first on line 3)");
 	expect_one_error("[plinth]\nloglevel = info\n[plinth]\nloglevel = info\n",
@@ -462,6 +466,15 @@ static void test_guest_value_errors(void **state)
 	expect_one_error(
 		G "cpus = 0-64\n",
 		"plinth.cfg:3: [guest g] key 'cpus': CPU 64 out of range (expected 0 to 63)");
+	expect_one_error(G "child_memory = 1M\ncontrol = no\n",
+			 "plinth.cfg:3: [guest g] key 'child_memory': only valid with control = yes "
+			 "(only a control guest has child VMs)");
+	expect_one_error(G "control = yes\nchild_memory = 65G\n",
+			 "plinth.cfg:4: [guest g] key 'child_memory': child memory out of range "
+			 "(expected 0 to 64G)");
+	expect_one_error(G "control = yes\nchild_memory = 5000\n",
+			 "plinth.cfg:4: [guest g] key 'child_memory': child memory is not a multiple "
+			 "of 4K");
 	expect_one_error(G "control = maybe\n",
 			 "plinth.cfg:3: [guest g] key 'control': invalid boolean 'maybe' (expected "
 			 "yes, no, true, false, 1 or 0)");

@@ -38,3 +38,6 @@ test_vmx_names_SRCS := tests/unit/test_vmx_names.c arch/x86/vmx/vmx_names.c
 
 UNIT_TESTS += test_emulate_paging
 test_emulate_paging_SRCS := tests/unit/test_emulate_paging.c emulate/paging.c
+
+UNIT_TESTS += test_handle
+test_handle_SRCS := tests/unit/test_handle.c core/handle.c

@@ -11,6 +11,7 @@
 #include "arch/x86/vmx/vmx_exit.h"
 #include "arch/x86/vmx/vmx_names.h"
 #include "core/errno.h"
+#include "core/hypercall.h"
 #include "core/vm.h"
 #include "guest/include/plinth/hypercall.h"
 
@@ -135,9 +136,21 @@ static int exit_vmcall(struct vcpu *vcpu)
 		r[VCPU_REG_RCX] = vcpu->stats.vmreads - 1;
 		r[VCPU_REG_RDX] = vcpu->stats.vmwrites;
 		break;
-	default:
-		r[VCPU_REG_RAX] = (uint64_t)-ENOSYS;
+	default: {
+		/* Outside 64-bit mode only the low halves are the caller's (as KVM). */
+		bool wide = (vcpu_reg_read(vcpu, VCPU_REG_EFER) & X86_EFER_LMA) &&
+			    (vcpu_seg_ar(vcpu, VCPU_SEG_CS) & SEG_AR_L);
+		uint64_t m = wide ? ~0ull : 0xffffffffull;
+		struct hypercall hc = {
+			.nr = (uint32_t)r[VCPU_REG_RAX], /* numbers are 32-bit for everyone */
+			.arg = { r[VCPU_REG_RBX] & m, r[VCPU_REG_RCX] & m, r[VCPU_REG_RDX] & m,
+				 r[VCPU_REG_RSI] & m },
+			.cpl = vcpu_cpl(vcpu),
+		};
+
+		r[VCPU_REG_RAX] = (uint64_t)hypercall(vcpu, &hc);
 		break;
+	}
 	}
 	vcpu_skip_insn(vcpu, 3);
 	return 0;

@@ -26,5 +26,18 @@
 /* Returns 0 and the calling vCPU's counters: RBX = VM exits, RCX = VMREADs, RDX = VMWRITEs,
  * each counted up to the exit that carries this call (its own accesses are not included). */
 #define PLINTH_HC_VCPU_STATS 1
+/* RBX = a capability (PLINTH_CAP_*): returns 0 when plinth lacks it, else a positive value
+ * saying how much (KVM_CHECK_EXTENSION). Any privilege level. */
+#define PLINTH_HC_CHECK_EXTENSION 2
+
+/* Capabilities: KVM's KVM_CAP_* number where KVM has one, plinth's own from 0x10000. */
+#define PLINTH_CAP_NR_MEMSLOTS 10 /* memory slots per child VM */
+#define PLINTH_CAP_CONTROL     0x10000 /* 1: the caller may use the control calls */
+#define PLINTH_CAP_CHILD_PAGES 0x10001 /* 4 KiB pages of its child_memory not yet used */
+
+/*
+ * The call number is the low 32 bits of RAX. Outside 64-bit mode the arguments are the low 32
+ * bits of their registers (the upper halves are ignored), as with KVM.
+ */
 
 #endif
