@@ -502,16 +502,26 @@ static int set_format(struct parser *p, const char *v)
 			 show(p, v));
 }
 
-static int set_memory(struct parser *p, const char *v)
+/* A size with optional K, M, G: 0 and *bytes, or the error reported. */
+static int parse_size_value(struct parser *p, const char *v, uint64_t *bytes)
 {
-	uint64_t bytes;
-	int err = config_parse_size(v, &bytes);
+	int err = config_parse_size(v, bytes);
 
 	if (err == -ERANGE)
 		return bad_value(p, "value out of range");
 	if (err)
 		return bad_value(p, "invalid size '%s' (expected a number with optional K, M or G)",
 				 show(p, v));
+	return 0;
+}
+
+static int set_memory(struct parser *p, const char *v)
+{
+	uint64_t bytes;
+	int err = parse_size_value(p, v, &bytes);
+
+	if (err)
+		return err;
 	if (bytes < MEMORY_MIN_BYTES || bytes > MEMORY_MAX_BYTES)
 		return bad_value(p, "memory size out of range (expected 64K to 64G)");
 	if (!IS_ALIGNED(bytes, PAGE_SIZE))
@@ -622,13 +632,10 @@ static int set_cpus(struct parser *p, const char *v)
 static int set_child_memory(struct parser *p, const char *v)
 {
 	uint64_t bytes;
-	int err = config_parse_size(v, &bytes);
+	int err = parse_size_value(p, v, &bytes);
 
-	if (err == -ERANGE)
-		return bad_value(p, "value out of range");
 	if (err)
-		return bad_value(p, "invalid size '%s' (expected a number with optional K, M or G)",
-				 show(p, v));
+		return err;
 	if (bytes > MEMORY_MAX_BYTES)
 		return bad_value(p, "child memory out of range (expected 0 to 64G)");
 	if (!IS_ALIGNED(bytes, PAGE_SIZE))
