@@ -745,22 +745,35 @@ static void test_on_demand_example(void **state)
 /* The exit hint (KVM's gpa_available): the CPU's translation of the exit's linear page replaces
  * the walk only for accesses its checks covered, and the exit's physical page goes straight to
  * the MMIO ops. */
+/* t_setup for a two-byte instruction with RBX = rbx and the given exit hint. */
+static void hint_setup(struct fake_vcpu *v, struct emul_ctxt *ctxt, const uint8_t insn[2],
+		       struct emul_exit_hint hint, uint64_t rbx)
+{
+	t_setup(v, ctxt, EMUL_MODE_PROT64, insn, 2, 0);
+	ctxt->hint = hint;
+	v->regs[EMUL_REG_RBX] = rbx;
+}
+
 static void test_exit_hint(void **state)
 {
 	static const uint8_t store[] = { 0x89, 0x03 }; /* mov [rbx], eax */
 	static const uint8_t load[] = { 0x8b, 0x03 }; /* mov eax, [rbx] */
+	const struct emul_exit_hint page_only = { .mmio = true, .gpa_page = T_DATA >> 12 };
+	const struct emul_exit_hint read_checked = {
+		.mmio = true, .la_valid = true, .la_page = T_DATA >> 12, .gpa_page = T_DATA >> 12
+	};
 	struct fake_vcpu v;
 	struct emul_ctxt ctxt;
 
 	/* A write-checked hint: linear page 0x123 is the MMIO page, with no walk and no RAM
 	 * op. The fake's own translation (identity) would have found nothing there. */
-	t_setup(&v, &ctxt, EMUL_MODE_PROT64, store, sizeof(store), 0);
-	ctxt.hint = (struct emul_exit_hint){ .mmio = true,
-					     .la_valid = true,
-					     .write = true,
-					     .la_page = 0x123,
-					     .gpa_page = T_DATA >> 12 };
-	v.regs[EMUL_REG_RBX] = (0x123ull << 12) | 0x10;
+	hint_setup(&v, &ctxt, store,
+		   (struct emul_exit_hint){ .mmio = true,
+					    .la_valid = true,
+					    .write = true,
+					    .la_page = 0x123,
+					    .gpa_page = T_DATA >> 12 },
+		   (0x123ull << 12) | 0x10);
 	v.regs[EMUL_REG_RAX] = 0x44332211;
 	assert_int_equal(emul_run(&ctxt), EMUL_OK);
 	assert_int_equal(v.data_translates, 0);
@@ -770,22 +783,10 @@ static void test_exit_hint(void **state)
 	assert_memory_equal(t_data + 0x10, "\x11\x22\x33\x44", 4);
 
 	/* A read-checked hint does not cover a write: the walk runs. It covers a read. */
-	t_setup(&v, &ctxt, EMUL_MODE_PROT64, store, sizeof(store), 0);
-	ctxt.hint = (struct emul_exit_hint){ .mmio = true,
-					     .la_valid = true,
-					     .write = false,
-					     .la_page = T_DATA >> 12,
-					     .gpa_page = T_DATA >> 12 };
-	v.regs[EMUL_REG_RBX] = T_DATA + 0x10;
+	hint_setup(&v, &ctxt, store, read_checked, T_DATA + 0x10);
 	assert_int_equal(emul_run(&ctxt), EMUL_OK);
 	assert_int_equal(v.data_translates, 1);
-	t_setup(&v, &ctxt, EMUL_MODE_PROT64, load, sizeof(load), 0);
-	ctxt.hint = (struct emul_exit_hint){ .mmio = true,
-					     .la_valid = true,
-					     .write = false,
-					     .la_page = T_DATA >> 12,
-					     .gpa_page = T_DATA >> 12 };
-	v.regs[EMUL_REG_RBX] = T_DATA + 0x10;
+	hint_setup(&v, &ctxt, load, read_checked, T_DATA + 0x10);
 	assert_int_equal(emul_run(&ctxt), EMUL_OK);
 	assert_int_equal(v.data_translates, 0);
 	assert_int_equal(v.mmio_reads, 1);
@@ -793,15 +794,11 @@ static void test_exit_hint(void **state)
 
 	/* No linear hint: the walk runs, and the known MMIO page skips read_phys. Other pages
 	 * still ask read_phys first. */
-	t_setup(&v, &ctxt, EMUL_MODE_PROT64, load, sizeof(load), 0);
-	ctxt.hint = (struct emul_exit_hint){ .mmio = true, .gpa_page = T_DATA >> 12 };
-	v.regs[EMUL_REG_RBX] = T_DATA + 0x10;
+	hint_setup(&v, &ctxt, load, page_only, T_DATA + 0x10);
 	assert_int_equal(emul_run(&ctxt), EMUL_OK);
 	assert_int_equal(v.data_translates, 1);
 	assert_int_equal(v.phys_reads, 1); /* the instruction fetch alone */
-	t_setup(&v, &ctxt, EMUL_MODE_PROT64, load, sizeof(load), 0);
-	ctxt.hint = (struct emul_exit_hint){ .mmio = true, .gpa_page = T_DATA >> 12 };
-	v.regs[EMUL_REG_RBX] = T_DATA + 4096 + 0x10; /* the RAM page */
+	hint_setup(&v, &ctxt, load, page_only, T_DATA + 4096 + 0x10); /* the RAM page */
 	assert_int_equal(emul_run(&ctxt), EMUL_OK);
 	assert_int_equal(v.phys_reads, 2);
 	assert_int_equal(v.mmio_reads, 0);

@@ -6,6 +6,7 @@
 #include "core/compiler.h"
 #include "core/errno.h"
 #include "core/memory.h"
+#include "core/panic.h"
 
 #define EPT_ENTRIES 512
 
@@ -50,6 +51,10 @@ static int map_page(struct ept *ept, uint64_t gpa, uint64_t hpa, uint64_t page_b
 			return err;
 	}
 	entry = &table_va(hpa_table)[(gpa >> (12 + 9 * (stop_level - 1))) & (EPT_ENTRIES - 1)];
+	/* Slots never overlap and unmapping clears leaves: a live leaf here is a plinth bug, and
+	 * writing "page-table entries" through a 2 MiB leaf would scribble on guest RAM. */
+	if ((*entry & EPT_RWX) && (stop_level == 1 || (*entry & EPT_LARGE)))
+		panic("EPT: GPA 0x%llx is mapped already", (unsigned long long)gpa);
 	if (stop_level == 2 && (*entry & EPT_RWX)) {
 		/* An empty page table that an unmapped slot left (ept_unmap_slot): fill it with the
 		 * 512 small pages rather than replace it, which would leak it, and free it only
