@@ -5,6 +5,7 @@
 static const char *const errno_names[] = {
 	[EPERM] = "EPERM",
 	[ENOENT] = "ENOENT",
+	[EINTR] = "EINTR",
 	[EIO] = "EIO",
 	[E2BIG] = "E2BIG",
 	[ENOEXEC] = "ENOEXEC",

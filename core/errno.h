@@ -6,6 +6,7 @@
 #ifndef EPERM
 #define EPERM	     1
 #define ENOENT	     2
+#define EINTR	     4
 #define EIO	     5
 #define E2BIG	     7
 #define ENOEXEC	     8

@@ -76,3 +76,17 @@ unsigned int handle_count(const struct handle_table *t, enum handle_kind kind, c
 			n++;
 	return n;
 }
+
+int handle_find_owned(const struct handle_table *t, enum handle_kind kind, const void *owner,
+		      uint64_t *handle)
+{
+	for (unsigned int i = 0; i < HANDLE_TABLE_SIZE; i++) {
+		const struct handle_entry *e = &t->e[i];
+
+		if (e->obj && e->kind == kind && e->owner == owner) {
+			*handle = encode(kind, i, e->gen);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

@@ -38,6 +38,9 @@ void *handle_lookup(const struct handle_table *t, enum handle_kind kind, uint64_
 		    const void *owner);
 /* Frees the entry (0), or -EBADF as handle_lookup would fail. */
 int handle_free(struct handle_table *t, enum handle_kind kind, uint64_t handle, const void *owner);
+/* The handle of one live entry of owner's of this kind: 0 and *handle, or -ENOENT (teardown). */
+int handle_find_owned(const struct handle_table *t, enum handle_kind kind, const void *owner,
+		      uint64_t *handle);
 /* Live entries of owner's of this kind (for accounting and teardown). */
 unsigned int handle_count(const struct handle_table *t, enum handle_kind kind, const void *owner);
 

@@ -7,6 +7,7 @@
 #ifndef PLINTH_CORE_HYPERCALL_H
 #define PLINTH_CORE_HYPERCALL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct vcpu;
@@ -15,6 +16,7 @@ struct hypercall {
 	uint64_t nr;
 	uint64_t arg[4]; /* RBX, RCX, RDX, RSI: already cut to 32 bits for a 32-bit caller */
 	unsigned int cpl; /* the caller's */
+	bool long_mode; /* the caller runs in 64-bit mode */
 };
 
 /* The result for RAX: 0 or more, or a negated errno (-ENOSYS for an unknown number). */

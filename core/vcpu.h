@@ -16,6 +16,7 @@
 #include "arch/x86/vmx/vmcs_fields.h"
 #include "arch/x86/vmx/vmx_insn.h"
 #include "core/compiler.h"
+#include "drivers/vdev/mmio_bus.h"
 #include "emulate/emulate.h"
 
 /* Register numbers: 0-15 are the GPRs in the instruction encoding's order (the emulator uses the
@@ -141,7 +142,30 @@ enum vcpu_sysreg {
 #define VCPU_SEG_AR_ONLY 16
 STATIC_ASSERT(VCPU_NR_SEGS <= VCPU_SEG_AR_ONLY);
 
+/* What the next RUN of a child vCPU completes with the data its control guest left in the
+ * run area (KVM's complete_userspace_io): an IN, or one element of INS. Dropped if the
+ * guest's RIP has moved since (the control guest set other registers). */
+enum vcpu_completion_kind {
+	VCPU_COMPLETE_NONE = 0,
+	VCPU_COMPLETE_IN,
+	VCPU_COMPLETE_INS,
+	VCPU_COMPLETE_MMIO_READ,
+};
+
+struct vcpu_completion {
+	uint8_t kind;
+	uint8_t size;
+	uint8_t insn_len;
+	uint64_t rip;
+	/* VCPU_COMPLETE_MMIO_READ: the address and, once the next RUN has copied it, the data
+	 * (the instruction runs again and its read finds the data here). */
+	uint64_t gpa;
+	uint8_t data[8];
+	bool data_ready;
+};
+
 struct vm;
+struct plinth_kvm_run;
 
 struct vcpu {
 	/* The entry stub's part: keep in sync with vmx_entry.asm's offsets. */
@@ -179,6 +203,15 @@ struct vcpu {
 	uint64_t vmcs_hpa;
 	int cpu; /* physical CPU it is loaded on, -1 when put */
 	uint32_t exit_reason; /* full value of the last exit */
+	/* A child VM's vCPU: its run area in the control guest's RAM, whether the current exit
+	 * returns to the control guest, and what the next RUN completes. */
+	struct plinth_kvm_run *run;
+	bool run_exit;
+	uint8_t ctl_mmio_done; /* this emulation's dealings with it (vmx_child.c) */
+	uint32_t entry_error; /* VM-instruction error of a VMfail on entry (0: none) */
+	struct vcpu_completion complete;
+	struct mmio_device ctl_mmio; /* every GPA outside RAM: the control guest's MMIO */
+	uint64_t handle;
 };
 
 /* The VMCS field behind each cached register (0: none). A switch so that it folds away when

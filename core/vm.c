@@ -10,9 +10,11 @@
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_names.h"
 #include "core/console.h"
+#include "core/control.h"
 #include "core/errno.h"
 #include "core/log.h"
 #include "core/memory.h"
+#include "core/panic.h"
 #include "core/printf.h"
 #include "core/string.h"
 #include "core/vm.h"
@@ -104,27 +106,71 @@ static unsigned int guest_maxphyaddr(const struct cpuid_policy *p)
 	return (r[0] & 0xff) ? (r[0] & 0xff) : 36;
 }
 
+/* What every VM has: the structure, its CPUID policy, EPT over the RAM already in vm->mem (none
+ * for a child), empty buses. vm_destroy undoes it, also half done. */
+static int vm_alloc(const char *name, unsigned int id, unsigned int max_vcpus, struct vm **out)
+{
+	uint64_t hpa;
+	struct vm *vm;
+	int err = page_alloc(pages_for(sizeof(*vm)), &hpa);
+
+	if (err)
+		return err;
+	vm = phys_to_virt(hpa);
+	strlcpy_pl(vm->name, name, sizeof(vm->name));
+	vm->id = id;
+	pio_bus_init(&vm->pio, vm);
+	mmio_bus_init(&vm->mmio);
+	vm->ept.invept_type = vmx_host.invept_type;
+	*out = vm;
+	err = cpuid_policy_build(&vm->cpuid, &vmx_host.cpuid, max_vcpus);
+	if (err)
+		return err;
+	vm->maxphyaddr = guest_maxphyaddr(&vm->cpuid);
+	return 0;
+}
+
+/* A vCPU in vm->vcpus[vm->nr_vcpus], with the boot state. */
+static int alloc_vcpu(struct vm *vm, const struct vcpu_boot_state *boot, struct vcpu **out)
+{
+	struct vcpu *vcpu;
+	uint64_t hpa;
+	int err;
+
+	if (vm->nr_vcpus >= VM_MAX_VCPUS)
+		return -ENOSPC;
+	err = page_alloc(pages_for(sizeof(*vcpu)), &hpa);
+	if (err)
+		return err;
+	vcpu = phys_to_virt(hpa);
+	vcpu->vm = vm;
+	vcpu->id = vm->nr_vcpus;
+	err = vmx_vcpu_create(vcpu, vm->ept.eptp, boot);
+	if (err) {
+		page_free(hpa, pages_for(sizeof(*vcpu)));
+		return err;
+	}
+	vm->vcpus[vm->nr_vcpus++] = vcpu;
+	*out = vcpu;
+	return 0;
+}
+
 int vm_create(const struct guest_config *gc, unsigned int id, const struct loader_module *image,
 	      const struct loader_module *mods, unsigned int nmods, struct vm **out)
 {
 	struct vcpu_boot_state boot = { 0 };
 	struct loader_error lerr = { { 0 } };
 	struct vcpu *vcpu;
-	uint64_t hpa;
-	struct vm *vm;
+	struct vm *vm = NULL;
 	int err;
 
-	err = page_alloc(pages_for(sizeof(*vm)), &hpa);
+	err = vm_alloc(gc->name, id, 1, &vm);
 	if (err) {
-		pr_err("guest %s: no memory for its VM structure\n", gc->name);
-		return err;
+		pr_err("guest %s: no memory for its VM structure or CPUID policy (%s)\n", gc->name,
+		       errno_name(err));
+		goto fail;
 	}
-	vm = phys_to_virt(hpa);
-	strlcpy_pl(vm->name, gc->name, sizeof(vm->name));
-	vm->id = id;
 	vm->cfg = gc;
-	vm->nr_vcpus = 1;
-
 	err = alloc_ram(vm, gc->memory_bytes);
 	if (err) {
 		pr_err("guest %s: cannot allocate %llu MiB of RAM (%llu MiB free)\n", gc->name,
@@ -132,20 +178,11 @@ int vm_create(const struct guest_config *gc, unsigned int id, const struct loade
 		       (unsigned long long)(pages_free() * PAGE_SIZE >> 20));
 		goto fail;
 	}
-	err = cpuid_policy_build(&vm->cpuid, &vmx_host.cpuid, vm->nr_vcpus);
-	if (err) {
-		pr_err("guest %s: cannot build its CPUID policy (%s)\n", gc->name, errno_name(err));
-		goto fail;
-	}
-	vm->maxphyaddr = guest_maxphyaddr(&vm->cpuid);
-	vm->ept.invept_type = vmx_host.invept_type;
 	err = ept_build(&vm->ept, &vm->mem, vmx_host.caps.ept_2m);
 	if (err) {
 		pr_err("guest %s: no memory for its EPT\n", gc->name);
 		goto fail;
 	}
-	pio_bus_init(&vm->pio, vm);
-	mmio_bus_init(&vm->mmio);
 	err = platform_init(&vm->platform, &vm->pio, vm);
 	if (!err)
 		err = pc_testdev_init(&vm->testdev, &vm->pio, &vm->mmio);
@@ -158,21 +195,9 @@ int vm_create(const struct guest_config *gc, unsigned int id, const struct loade
 		pr_err("guest %s: %s: %s\n", gc->name, gc->image, lerr.msg);
 		goto fail;
 	}
-
-	err = page_alloc(pages_for(sizeof(*vcpu)), &hpa);
-	if (err) {
-		pr_err("guest %s: no memory for its vCPU\n", gc->name);
-		goto fail;
-	}
-	vcpu = phys_to_virt(hpa);
-	vcpu->vm = vm;
-	vcpu->id = 0;
-	vm->vcpus[0] = vcpu;
-	err = vmx_vcpu_create(vcpu, vm->ept.eptp, &boot);
+	err = alloc_vcpu(vm, &boot, &vcpu);
 	if (err) {
 		pr_err("guest %s: cannot set up its vCPU (%s)\n", gc->name, errno_name(err));
-		page_free(hpa, pages_for(sizeof(*vcpu)));
-		vm->vcpus[0] = NULL;
 		goto fail;
 	}
 	pr_info("guest %s: %llu MiB RAM from HPA 0x%llx, %s image of %llu bytes, entry 0x%llx in "
@@ -184,8 +209,125 @@ int vm_create(const struct guest_config *gc, unsigned int id, const struct loade
 	*out = vm;
 	return 0;
 fail:
-	vm_destroy(vm);
+	if (vm)
+		vm_destroy(vm);
 	return err;
+}
+
+int vm_create_child(struct vm *controller, struct vm **out)
+{
+	char name[CONFIG_NAME_LEN];
+	struct vm *vm = NULL;
+	int err;
+
+	ksnprintf(name, sizeof(name), "%s.%u", controller->name, controller->children_created + 1);
+	err = vm_alloc(name, controller->id, VM_MAX_VCPUS, &vm);
+	if (!err)
+		err = ept_build(&vm->ept, &vm->mem, vmx_host.caps.ept_2m);
+	if (err) {
+		if (vm)
+			vm_destroy(vm);
+		return err;
+	}
+	vm->controller = controller;
+	vm->child_nr = ++controller->children_created;
+	*out = vm;
+	return 0;
+}
+
+int vm_add_vcpu(struct vm *vm, struct vcpu **out)
+{
+	/* Real mode at F000:FFF0, as after RESET (with CS.base 0xf0000 rather than the reset
+	 * alias 0xffff0000: the control guest sets what it wants through SREGS). */
+	const struct vcpu_boot_state reset = { .mode_bits = 16, .rip = 0xffff0 };
+	int err = alloc_vcpu(vm, &reset, out);
+
+	if (!err)
+		vmx_child_vcpu_init(*out);
+	return err;
+}
+
+static void free_vcpu(struct vcpu *vcpu)
+{
+	vmx_vcpu_free(vcpu);
+	page_free(virt_to_phys(vcpu), pages_for(sizeof(*vcpu)));
+}
+
+void vm_remove_vcpu(struct vm *vm, struct vcpu *vcpu)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus && vm->vcpus[i] != vcpu; i++)
+		;
+	if (i == vm->nr_vcpus)
+		panic("vm_remove_vcpu: vCPU not in VM %s", vm->name);
+	vm->vcpus[i] = vm->vcpus[--vm->nr_vcpus];
+	vm->vcpus[vm->nr_vcpus] = NULL;
+	free_vcpu(vcpu);
+}
+
+/* The slot is gone from vm->mem: unmap it, drop every cached translation and host pointer
+ * into it, then free it. */
+static void retire_slot(struct vm *vm, struct guest_mem_slot *s)
+{
+	ept_unmap_slot(&vm->ept, s);
+	vmx_invept(vm->ept.invept_type, vm->ept.eptp);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		vm->vcpus[i]->fetch_walk.valid = false;
+		vm->vcpus[i]->fetch_page.hva = NULL;
+	}
+	free_slot(s);
+}
+
+int vm_set_memory_region(struct vm *vm, unsigned int slot, uint64_t gpa, uint64_t bytes)
+{
+	struct vm *ctl = vm->controller;
+	struct guest_mem_slot s;
+	uint64_t quota;
+	int err;
+
+	if (!ctl || slot >= GUEST_MEM_MAX_SLOTS)
+		return -EINVAL;
+	if (!bytes) {
+		if (!vm->slot_ids[slot].bytes)
+			return -EINVAL;
+		if (guest_mem_slot_remove(&vm->mem, vm->slot_ids[slot].gpa, &s))
+			panic("vm_set_memory_region: slot %u of %s is not in its RAM", slot,
+			      vm->name);
+		retire_slot(vm, &s);
+		ctl->child_bytes_used -= s.bytes;
+		vm->slot_ids[slot].gpa = vm->slot_ids[slot].bytes = 0;
+		return 0;
+	}
+	if (vm->slot_ids[slot].bytes) /* KVM neither resizes nor moves a slot here */
+		return vm->slot_ids[slot].gpa == gpa && vm->slot_ids[slot].bytes == bytes ? 0 :
+											     -EINVAL;
+	err = guest_mem_slot_check(&vm->mem, gpa, bytes);
+	if (err)
+		return err;
+	quota = ctl->cfg ? ctl->cfg->child_memory_bytes : 0;
+	if (bytes > quota - ctl->child_bytes_used)
+		return -ENOSPC;
+	guest_mem_slot_init(&s, gpa, bytes);
+	err = alloc_slot(&s);
+	if (err)
+		return err;
+	err = ept_map_slot(&vm->ept, &s, vmx_host.caps.ept_2m);
+	if (!err) {
+		err = guest_mem_slot_insert(&vm->mem, &s);
+		if (err < 0) {
+			ept_unmap_slot(&vm->ept, &s);
+			vmx_invept(vm->ept.invept_type, vm->ept.eptp);
+		}
+	}
+	if (err < 0) {
+		free_slot(&s);
+		return err;
+	}
+	ctl->child_bytes_used += bytes;
+	vm->slot_ids[slot].gpa = gpa;
+	vm->slot_ids[slot].bytes = bytes;
+	return 0;
 }
 
 static void print_stats(struct vm *vm)
@@ -222,12 +364,14 @@ void vm_run(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
-	if (vm->vcpus[0]) {
-		vmx_vcpu_free(vm->vcpus[0]);
-		page_free(virt_to_phys(vm->vcpus[0]), pages_for(sizeof(struct vcpu)));
-	}
+	if (!vm->controller)
+		control_release(vm); /* its children end with it */
+	while (vm->nr_vcpus)
+		vm_remove_vcpu(vm, vm->vcpus[vm->nr_vcpus - 1]);
 	ept_destroy(&vm->ept);
 	free_ram(&vm->mem);
+	if (vm->controller)
+		vm->controller->child_bytes_used -= vm->mem.ram_bytes;
 	page_free(virt_to_phys(vm), pages_for(sizeof(*vm)));
 }
 
@@ -243,7 +387,8 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 	va_start(ap, fmt);
 	kvsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	platform_stop(&vm->platform); /* its last words first */
+	if (!vm->controller)
+		platform_stop(&vm->platform); /* its last words first */
 	pr_err("guest %s stopped: %s\n", vm->name, reason);
 }
 

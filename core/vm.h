@@ -20,7 +20,7 @@
 #include "drivers/vdev/pio_bus.h"
 #include "drivers/vdev/platform.h"
 
-#define VM_MAX_VCPUS   1 /* this version runs one vCPU per VM */
+#define VM_MAX_VCPUS   4 /* a config-defined VM has one; a child VM up to this many */
 #define VM_MSR_REPORTS 16
 
 enum vm_state {
@@ -49,6 +49,17 @@ struct vm {
 	enum vm_state state;
 	uint32_t exit_status;
 	bool stop_requested;
+	/* A child VM: the control guest's VM that created it (its owner), its KVM slot numbers
+	 * (the GPA and size of each; size 0: unused) and its number among the control guest's
+	 * children. NULL, zeros for a config-defined VM. */
+	struct vm *controller;
+	struct {
+		uint64_t gpa, bytes;
+	} slot_ids[GUEST_MEM_MAX_SLOTS];
+	unsigned int child_nr;
+	/* A control VM: child_memory bytes its children's slots use, and children created. */
+	uint64_t child_bytes_used;
+	unsigned int children_created;
 	/* MSRs already reported as unknown (reported once each). */
 	uint32_t msr_reported[VM_MSR_REPORTS];
 	unsigned int nr_msr_reported;
@@ -58,9 +69,22 @@ struct vm {
  * and modules. 0 and *out, or a negative errno after printing "guest NAME: ..." saying why. */
 int vm_create(const struct guest_config *gc, unsigned int id, const struct loader_module *image,
 	      const struct loader_module *mods, unsigned int nmods, struct vm **out);
+/* A child VM of controller's: no RAM, no vCPUs, no devices (every port and every GPA outside
+ * its slots goes to the control guest). 0, or -ENOMEM. */
+int vm_create_child(struct vm *controller, struct vm **out);
+/* A vCPU in the reset state (real mode at F000:FFF0), 0, -ENOSPC when the VM has VM_MAX_VCPUS,
+ * or -ENOMEM. vm_remove_vcpu frees it (it must be put). */
+int vm_add_vcpu(struct vm *vm, struct vcpu **out);
+void vm_remove_vcpu(struct vm *vm, struct vcpu *vcpu);
+/* KVM_SET_USER_MEMORY_REGION for a child VM: slot < GUEST_MEM_MAX_SLOTS gets [gpa, gpa + bytes)
+ * of zeroed RAM from its controller's child_memory (bytes 0 deletes the slot and gives the RAM
+ * back). 0, -EINVAL (bad slot, unaligned, the slot holds another range), -EEXIST (overlap),
+ * -ENOSPC (beyond the quota) or -ENOMEM. */
+int vm_set_memory_region(struct vm *vm, unsigned int slot, uint64_t gpa, uint64_t bytes);
 /* Runs the VM until it exits or is stopped; prints how it ended. */
 void vm_run(struct vm *vm);
-/* Frees everything the VM holds; its RAM is zeroed again before anyone else gets it. */
+/* Frees everything the VM holds (a child's RAM goes back to its controller's quota); its RAM
+ * is zeroed again before anyone else gets it. */
 void vm_destroy(struct vm *vm);
 
 /* Ends the VM: the current exit returns to the run loop, which does not enter the guest again.

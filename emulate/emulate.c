@@ -126,3 +126,8 @@ const char *emul_result_name(int result)
 		return "?";
 	return names[result];
 }
+
+bool emul_insn_is_string(const struct emul_insn *insn)
+{
+	return insn->op.flags & EMUL_F_STRING;
+}

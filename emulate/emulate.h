@@ -459,4 +459,8 @@ struct emul_paging {
 int emul_paging_translate(const struct emul_paging *pg, uint64_t la, unsigned int access,
 			  uint64_t *gpa, struct emul_fault *fault);
 
+/* Whether insn is a string instruction (MOVS, STOS, ...: a REP form keeps its completed
+ * iterations when a later one fails). */
+bool emul_insn_is_string(const struct emul_insn *insn);
+
 #endif

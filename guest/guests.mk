@@ -62,8 +62,11 @@ bench_SRCS	:= guest/bench.c guest/bench_loops.asm
 
 hcall_ENTRY	:= flat64
 hcall_SRCS	:= guest/hcall.c
+vmm_ENTRY	:= flat64
+vmm_SRCS	:= guest/vmm.c guest/vmm_payload.asm
 
-GUEST_NAMES := hello cpuid pio mb1 mb2 triple pastram fillram scanram storm bench mmio exits hcall
+GUEST_NAMES := hello cpuid pio mb1 mb2 triple pastram fillram scanram storm bench mmio exits hcall \
+	       vmm
 
 guest_is_flat = $(filter flat%,$($(1)_ENTRY))
 guest_file = $(GUEST_DIR)/$(1).$(if $(call guest_is_flat,$(1)),bin,elf)
@@ -114,7 +117,7 @@ $(GUEST_DIR)/32/%.asm.o: %.asm
 
 $(GUEST_DIR)/64/%.asm.o: %.asm
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) $< -o $@
+	$(NASM) -f elf64 -g -F dwarf $(NASM_GUEST_FLAGS) -MD $(@:.o=.d) $< -o $@
 
 GUEST_TEST_BINS := $(foreach g,$(GUEST_NAMES),$(call guest_file,$(g)))
 
@@ -132,6 +135,10 @@ guests: $(GUEST_TEST_BINS)
 bench: $(GUEST_DIR)/bench.bin
 
 include guest/qemu/qemu.mk
+
+# The vmm guest carries the hello guest as its child's image (incbin, found through -I).
+$(GUEST_DIR)/64/guest/vmm_payload.asm.o: NASM_GUEST_FLAGS := -I$(GUEST_DIR)/
+$(GUEST_DIR)/64/guest/vmm_payload.asm.o: $(GUEST_DIR)/hello.bin
 
 # NASM's -MD leaves %include'd files out of the dependency files.
 $(GUEST_DIR)/32/guest/lib/trap_entry32.asm.o $(GUEST_DIR)/64/guest/lib/trap_entry64.asm.o: guest/lib/trap_stubs.inc

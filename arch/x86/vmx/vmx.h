@@ -42,8 +42,27 @@ void vmx_vcpu_free(struct vcpu *vcpu);
 void vcpu_load(struct vcpu *vcpu);
 void vcpu_put(struct vcpu *vcpu);
 
-/* Runs until the VM is stopped or exits. */
+/* The deferred registers (enum vcpu_sysreg): the CPU's own while the vCPU is loaded
+ * (sysregs_loaded_on_cpu), vcpu->sysregs otherwise. Values are checked by the caller (a
+ * non-canonical LSTAR would fault in WRMSR). Only these and vcpu_load/vcpu_put touch them. */
+uint64_t vcpu_read_sysreg(struct vcpu *vcpu, enum vcpu_sysreg reg);
+void vcpu_write_sysreg(struct vcpu *vcpu, enum vcpu_sysreg reg, uint64_t value);
+
+/* Makes a put vCPU's VMCS current for register access while cur is loaded, and back. Between
+ * the two, only the register cache and the VMCS of vcpu may be used. */
+void vcpu_vmcs_borrow(struct vcpu *vcpu);
+void vcpu_vmcs_return(struct vcpu *vcpu, struct vcpu *cur);
+
+/* Runs until the VM is stopped or exits, or (a child's vCPU) until an exit for the control
+ * guest. */
 void vmx_vcpu_run(struct vcpu *vcpu);
+
+/* A child VM's new vCPU: its MMIO goes to the control guest. */
+void vmx_child_vcpu_init(struct vcpu *vcpu);
+/* KVM_RUN: runs child on this CPU in place of caller (whose exit this is) until an exit that
+ * the control guest must handle, described in child->run. 0, -EINVAL (bad kvm_dirty_regs: none
+ * applied), -EINTR (immediate_exit). */
+int vmx_run_child(struct vcpu *caller, struct vcpu *child);
 
 /* Queue an exception for the next entry, merging with one being delivered as the SDM's
  * double-fault rules say (a third fault ends the VM as a triple fault). */

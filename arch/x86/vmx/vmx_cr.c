@@ -7,6 +7,7 @@
  * checks them (vol. 3 2.5, vol. 2 MOV to CR) and refused with #GP.
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/vmx/vcpu_state.h"
 #include "arch/x86/vmx/vmcs_fields.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_controls.h"
@@ -56,7 +57,7 @@ uint64_t vcpu_cr4_host_owned(void)
 }
 
 /* The CR4 bits a guest may set: those whose feature its CPUID shows. */
-static uint64_t cr4_allowed(struct vcpu *vcpu)
+uint64_t vcpu_cr4_allowed(struct vcpu *vcpu)
 {
 	const struct cpuid_policy *p = &vcpu->vm->cpuid;
 	struct cpuid_vcpu_state st = { 0 };
@@ -164,7 +165,7 @@ static int guest_write_cr4(struct vcpu *vcpu, uint64_t value)
 	uint64_t old = vcpu_guest_cr4(vcpu);
 	bool lma = vcpu_reg_read(vcpu, VCPU_REG_EFER) & X86_EFER_LMA;
 
-	if (value & ~cr4_allowed(vcpu))
+	if (value & ~vcpu_cr4_allowed(vcpu))
 		return -EINVAL;
 	if (lma && !(value & X86_CR4_PAE))
 		return -EINVAL;

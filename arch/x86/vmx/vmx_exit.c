@@ -14,6 +14,7 @@
 #include "core/hypercall.h"
 #include "core/vm.h"
 #include "guest/include/plinth/hypercall.h"
+#include "guest/include/plinth/kvm.h"
 
 #define VEC_MC		    18
 #define EPT_QUAL_READ	    BIT(0)
@@ -91,6 +92,13 @@ static int exit_cpuid(struct vcpu *vcpu)
 
 static int exit_hlt(struct vcpu *vcpu)
 {
+	if (vcpu->vm->controller) {
+		/* A child waits for its control guest to wake it (KVM_EXIT_HLT, past the HLT). */
+		vcpu_skip_insn(vcpu, 1);
+		vcpu->run->exit_reason = PLINTH_KVM_EXIT_HLT;
+		vcpu->run_exit = true;
+		return 0;
+	}
 	vm_stop(vcpu->vm,
 		"HLT at RIP 0x%llx with nothing to wake it (plinth has no virtual interrupts yet)",
 		(unsigned long long)rip(vcpu));
@@ -146,6 +154,7 @@ static int exit_vmcall(struct vcpu *vcpu)
 			.arg = { r[VCPU_REG_RBX] & m, r[VCPU_REG_RCX] & m, r[VCPU_REG_RDX] & m,
 				 r[VCPU_REG_RSI] & m },
 			.cpl = vcpu_cpl(vcpu),
+			.long_mode = wide,
 		};
 
 		r[VCPU_REG_RAX] = (uint64_t)hypercall(vcpu, &hc);
@@ -193,6 +202,9 @@ int vmx_exit_ept_violation(struct vcpu *vcpu)
 	uint64_t qual = vcpu_reg_read(vcpu, VCPU_REG_EXIT_QUALIFICATION);
 	uint64_t gpa = vcpu_reg_read(vcpu, VCPU_REG_GUEST_PHYSICAL_ADDRESS);
 	const struct mmio_device *dev = mmio_bus_find(&vcpu->vm->mmio, gpa);
+
+	if (!dev && vcpu->vm->controller)
+		dev = &vcpu->ctl_mmio; /* a child's: all that is not RAM is its control guest's */
 
 	/* Every RAM page is mapped with full rights: an EPT violation is a device's MMIO range,
 	 * or an access outside RAM and devices. */

@@ -21,6 +21,8 @@ extern const unsigned int vmx_exit_table_size;
 
 int vmx_exit_cr_access(struct vcpu *vcpu);
 int vmx_exit_io(struct vcpu *vcpu);
+/* A child vCPU's IN or INS, completed with the data its control guest left in the run area. */
+void vmx_io_complete(struct vcpu *vcpu);
 int vmx_exit_ept_violation(struct vcpu *vcpu);
 int vmx_exit_ept_misconfig(struct vcpu *vcpu);
 /* Performs the instruction that touched a device at gpa (vmx_mmio.c). gla_valid: the exit's

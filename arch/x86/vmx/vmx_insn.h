@@ -58,6 +58,15 @@ static inline int vmx_vmptrld(uint64_t hpa)
 #define INVVPID_SINGLE_CONTEXT 1
 #define INVVPID_ALL_CONTEXT    2
 
+/* The current VMCS's address (~0: none). */
+static inline uint64_t vmx_vmptrst(void)
+{
+	uint64_t hpa;
+
+	__asm__ volatile("vmptrst %0" : "=m"(hpa) : : "memory");
+	return hpa;
+}
+
 static inline void vmx_invept(uint64_t type, uint64_t eptp)
 {
 	struct {

@@ -93,6 +93,8 @@ mmio_slow(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int len, boo
 		err = mmio_bus_access(&vm->mmio, gpa, buf, len, write);
 	if (!err)
 		return EMUL_OK;
+	if (err == -EAGAIN && m->vcpu->run_exit)
+		return EMUL_ERROR; /* a child's access that waits for its control guest */
 	if (err == -ENODEV)
 		vm_stop(vm,
 			"%s GPA 0x%llx (%u bytes) from an emulated instruction: neither RAM nor "
@@ -269,6 +271,7 @@ int vmx_emulate_mmio(struct vcpu *vcpu, const struct mmio_device *dev, uint64_t 
 	int r;
 
 	emul_init(&ctxt, &vmx_emul_ops, &m, guest_mode(vcpu));
+	vcpu->ctl_mmio_done = 0;
 	ctxt.decode_cache = &vcpu->decode_cache;
 	/* RAM is mapped with every right and never exits: the exit's page is the device's. */
 	ctxt.hint.mmio = true;
@@ -287,6 +290,19 @@ int vmx_emulate_mmio(struct vcpu *vcpu, const struct mmio_device *dev, uint64_t 
 		r = emul_run(&ctxt);
 	if (r == EMUL_OK || r == EMUL_FAULT)
 		return 0;
+	/* A child's instruction that waits for its control guest: it runs again after the next
+	 * RUN, which must not repeat what it did with the control guest already, unless the
+	 * completed iterations of a string instruction hold it. */
+	if (vcpu->run_exit && (!vcpu->ctl_mmio_done || emul_insn_is_string(ctxt.insn)))
+		return 0;
+	if (vcpu->run_exit) {
+		vcpu->run_exit = false;
+		vm_stop(vcpu->vm,
+			"an instruction at RIP 0x%llx needs the control guest for more than one "
+			"MMIO access, which plinth cannot split",
+			(unsigned long long)rip);
+		return -EIO;
+	}
 	if (!vcpu->vm->stop_requested) {
 		char bytes[3 * 15 + 1] = "";
 		size_t used = 0;

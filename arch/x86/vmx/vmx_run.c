@@ -110,11 +110,13 @@ static void dump_guest_state(struct vcpu *vcpu)
 static void entry_failed(struct vcpu *vcpu, int rc)
 {
 	if (rc == 1) {
+		vcpu->entry_error = UINT32_MAX;
 		vm_stop(vcpu->vm, "VM entry failed: VMfailInvalid (no valid current VMCS)");
 		return;
 	}
 	uint32_t error = (uint32_t)vmx_vmread(VMCS_VM_INSTRUCTION_ERROR);
 
+	vcpu->entry_error = error;
 	vm_stop(vcpu->vm, "VM entry failed: VM-instruction error %u: %s", error,
 		vmx_instruction_error_name(error));
 	dump_guest_state(vcpu);
@@ -139,7 +141,7 @@ void vmx_vcpu_run(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 
-	while (likely(!vm->stop_requested)) {
+	while (likely(!vm->stop_requested && !vcpu->run_exit)) {
 		const struct vmx_exit_entry *entry;
 		uint32_t reason, basic;
 		int rc;

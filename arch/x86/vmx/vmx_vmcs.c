@@ -232,6 +232,8 @@ static void xsave_area_init(void *area)
 int vmx_vcpu_create(struct vcpu *vcpu, uint64_t eptp, const struct vcpu_boot_state *boot)
 {
 	uint64_t xsave_pages = (vmx_host.xsave_bytes + PAGE_SIZE - 1) / PAGE_SIZE;
+	/* A control guest creating a child's vCPU: its own VMCS is current and stays so. */
+	uint64_t current_vmcs = vmx_vmptrst();
 	int err;
 
 	vcpu->cpu = -1;
@@ -254,6 +256,7 @@ int vmx_vcpu_create(struct vcpu *vcpu, uint64_t eptp, const struct vcpu_boot_sta
 		vmx_invvpid(INVVPID_ALL_CONTEXT, 0);
 		vmx_host.next_vpid = 1;
 	}
+	vcpu->regs_avail = VCPU_GPRS_IN_REGS; /* they live in regs[] from the start */
 	vcpu->cr0_mask = vcpu_cr0_host_owned();
 	vcpu->cr4_mask = vcpu_cr4_host_owned();
 
@@ -273,6 +276,8 @@ int vmx_vcpu_create(struct vcpu *vcpu, uint64_t eptp, const struct vcpu_boot_sta
 	if (!err && (vcpu->regs_avail & VCPU_REGS_STICKY) != VCPU_REGS_STICKY)
 		panic("vmx_vcpu_create: EFER or the entry controls were not set up");
 	vmx_vmclear(vcpu->vmcs_hpa); /* loaded again by vcpu_load */
+	if (current_vmcs != ~0ull && vmx_vmptrld(current_vmcs))
+		panic("vmx_vcpu_create: VMPTRLD of the caller's VMCS failed");
 	vcpu->cpu = -1;
 	vcpu->launched = 0;
 	vcpu->stats = (struct vcpu_stats){ 0 }; /* count the guest's exits, not the set-up */
@@ -369,4 +374,79 @@ void vcpu_put(struct vcpu *vcpu)
 		panic("vcpu_put: VMCLEAR of vCPU %u failed", vcpu->id);
 	vcpu->launched = 0; /* VMCLEAR makes the VMCS clear: the next entry is VMLAUNCH */
 	vcpu->cpu = -1;
+}
+
+uint64_t vcpu_read_sysreg(struct vcpu *vcpu, enum vcpu_sysreg reg)
+{
+	if (!vcpu->sysregs_loaded_on_cpu || reg == SYSREG_XCR0)
+		return vcpu->sysregs[reg]; /* XCR0's copy is kept current by its exit */
+	if (reg <= SYSREG_TSC_AUX)
+		return rdmsr(vcpu_sysreg_msr[reg]);
+	switch (reg) {
+	case SYSREG_CR2:
+		return read_cr2();
+	case SYSREG_DR0:
+		return read_dr0();
+	case SYSREG_DR1:
+		return read_dr1();
+	case SYSREG_DR2:
+		return read_dr2();
+	case SYSREG_DR3:
+		return read_dr3();
+	case SYSREG_DR6:
+		return read_dr6();
+	default:
+		panic("vcpu_read_sysreg: register %u", reg);
+	}
+}
+
+void vcpu_write_sysreg(struct vcpu *vcpu, enum vcpu_sysreg reg, uint64_t value)
+{
+	if ((unsigned int)reg >= VCPU_NR_SYSREGS)
+		panic("vcpu_write_sysreg: register %u", reg);
+	vcpu->sysregs[reg] = value;
+	if (!vcpu->sysregs_loaded_on_cpu)
+		return;
+	if (reg <= SYSREG_TSC_AUX) {
+		wrmsr(vcpu_sysreg_msr[reg], value);
+		return;
+	}
+	switch (reg) {
+	case SYSREG_CR2:
+		write_cr2(value);
+		break;
+	case SYSREG_DR0:
+		write_dr0(value);
+		break;
+	case SYSREG_DR1:
+		write_dr1(value);
+		break;
+	case SYSREG_DR2:
+		write_dr2(value);
+		break;
+	case SYSREG_DR3:
+		write_dr3(value);
+		break;
+	case SYSREG_DR6:
+		write_dr6(value);
+		break;
+	default:
+		xsetbv(0, value);
+		break;
+	}
+}
+
+void vcpu_vmcs_borrow(struct vcpu *vcpu)
+{
+	if (vcpu->cpu >= 0)
+		panic("vcpu_vmcs_borrow: vCPU %u is loaded", vcpu->id);
+	if (vmx_vmptrld(vcpu->vmcs_hpa))
+		panic("vcpu_vmcs_borrow: VMPTRLD of vCPU %u failed", vcpu->id);
+}
+
+void vcpu_vmcs_return(struct vcpu *vcpu, struct vcpu *cur)
+{
+	/* Clear again, as vcpu_put leaves it; cur's VMCS kept its launch state meanwhile. */
+	if (vmx_vmclear(vcpu->vmcs_hpa) || vmx_vmptrld(cur->vmcs_hpa))
+		panic("vcpu_vmcs_return: VMCLEAR/VMPTRLD failed");
 }

@@ -36,6 +36,32 @@
 #define PLINTH_CAP_CHILD_PAGES 0x10001 /* 4 KiB pages of its child_memory not yet used */
 
 /*
+ * The control API (docs/hypercalls.md): only for a guest the config marks `control = yes`, at
+ * CPL 0, in 64-bit mode (handles and register ids are 64-bit); anyone else gets -EPERM. Handles
+ * name child VMs and vCPUs; guest-physical addresses (GPA) of buffers are in the caller's RAM.
+ */
+#define PLINTH_HC_CREATE_VM	     0x100 /* -> VM handle */
+#define PLINTH_HC_DESTROY_VM	     0x101 /* VM handle (its vCPUs go with it) */
+#define PLINTH_HC_SET_MEMORY_REGION  0x102 /* VM handle, slot, child GPA, bytes (0: delete) */
+#define PLINTH_HC_WRITE_GUEST_MEMORY 0x103 /* VM handle, child GPA, caller GPA, bytes */
+#define PLINTH_HC_READ_GUEST_MEMORY  0x104 /* VM handle, child GPA, caller GPA, bytes */
+#define PLINTH_HC_CREATE_VCPU	     0x105 /* VM handle, caller GPA of the run area -> vCPU handle */
+#define PLINTH_HC_DESTROY_VCPU	     0x106 /* vCPU handle */
+#define PLINTH_HC_RUN		     0x107 /* vCPU handle */
+#define PLINTH_HC_GET_REGS	     0x108 /* vCPU handle, caller GPA of struct plinth_kvm_regs */
+#define PLINTH_HC_SET_REGS	     0x109
+#define PLINTH_HC_GET_SREGS	     0x10a /* ... struct plinth_kvm_sregs */
+#define PLINTH_HC_SET_SREGS	     0x10b
+#define PLINTH_HC_GET_VCPU_EVENTS    0x10c /* ... struct plinth_kvm_vcpu_events */
+#define PLINTH_HC_SET_VCPU_EVENTS    0x10d
+#define PLINTH_HC_GET_ONE_REG	     0x10e /* vCPU handle, register id, caller GPA of the value */
+#define PLINTH_HC_SET_ONE_REG	     0x10f
+#define PLINTH_HC_GET_REG_LIST	     0x110 /* vCPU handle, caller GPA of struct plinth_kvm_reg_list */
+
+/* Most bytes one READ/WRITE_GUEST_MEMORY call copies (a call is one exit: it stays short). */
+#define PLINTH_COPY_MAX_BYTES (1u << 20)
+
+/*
  * The call number is the low 32 bits of RAX. Outside 64-bit mode the arguments are the low 32
  * bits of their registers (the upper halves are ignored), as with KVM.
  */

@@ -146,8 +146,10 @@ struct plinth_kvm_sync_regs {
 #define PLINTH_KVM_SYSTEM_EVENT_RESET	 2
 #define PLINTH_KVM_SYSTEM_EVENT_CRASH	 3
 
-/* internal.suberror: an instruction could not be emulated. */
-#define PLINTH_KVM_INTERNAL_ERROR_EMULATION 1
+/* internal.suberror: an instruction could not be emulated; an exit plinth does not handle
+ * (data[0] = the VMX exit reason). */
+#define PLINTH_KVM_INTERNAL_ERROR_EMULATION		1
+#define PLINTH_KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON 4
 
 /* debug.arch: the #DB or #BP that stopped the vCPU. */
 struct plinth_kvm_debug_exit_arch {
@@ -259,6 +261,17 @@ struct plinth_kvm_run {
 		struct plinth_kvm_sync_regs regs;
 		char padding[PLINTH_KVM_SYNC_REGS_SIZE_BYTES];
 	} s;
+};
+
+/* The run area is one 4 KiB page: the data of an IO exit sits behind struct plinth_kvm_run, at
+ * io.data_offset = this (KVM puts it in the page after; it is the same word either way). */
+#define PLINTH_KVM_RUN_AREA_BYTES      4096
+#define PLINTH_KVM_RUN_IO_DATA_OFFSET 2560
+
+/* GET_REG_LIST's buffer (struct kvm_reg_list): n in = room, n out = how many ids there are. */
+struct plinth_kvm_reg_list {
+	plinth_u64 n;
+	plinth_u64 reg[];
 };
 
 /* ---- ONE_REG register ids ------------------------------------------------------------------ */
@@ -413,6 +426,8 @@ _Static_assert(_Alignof(struct plinth_kvm_run) == 8 && _Alignof(struct plinth_kv
 _Static_assert(offsetof(struct plinth_kvm_run, kvm_valid_regs) == 288, "kvm_run.kvm_valid_regs");
 _Static_assert(offsetof(struct plinth_kvm_run, kvm_dirty_regs) == 296, "kvm_run.kvm_dirty_regs");
 _Static_assert(offsetof(struct plinth_kvm_run, s) == 304, "kvm_run.s");
+_Static_assert(PLINTH_KVM_RUN_IO_DATA_OFFSET >= sizeof(struct plinth_kvm_run),
+	       "IO data behind the run structure");
 _Static_assert(sizeof(union plinth_kvm_one_reg_seg) == 32, "ONE_REG segment buffer");
 
 #endif
