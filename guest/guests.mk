@@ -64,9 +64,11 @@ hcall_ENTRY	:= flat64
 hcall_SRCS	:= guest/hcall.c
 vmm_ENTRY	:= flat64
 vmm_SRCS	:= guest/vmm.c guest/vmm_payload.asm
+ctltest_ENTRY	:= flat64
+ctltest_SRCS	:= guest/ctltest.c guest/ctltest_child.asm
 
 GUEST_NAMES := hello cpuid pio mb1 mb2 triple pastram fillram scanram storm bench mmio exits hcall \
-	       vmm
+	       vmm ctltest
 
 guest_is_flat = $(filter flat%,$($(1)_ENTRY))
 guest_file = $(GUEST_DIR)/$(1).$(if $(call guest_is_flat,$(1)),bin,elf)

@@ -10,6 +10,7 @@
 #include "lib/printf.h"
 #include "lib/vmcall.h"
 
+#define EPERM  1
 #define ENOSYS 38
 
 static long call1(unsigned long nr, unsigned long a1)
@@ -30,6 +31,15 @@ int main(void)
 	      none);
 	check(&c, 3, unknown == -ENOSYS, "hypercall 0x7fff = %ld (expected -ENOSYS)", unknown);
 	check(&c, 4, wide == slots, "RAX's upper half is not part of the number (%ld)", wide);
+	{
+		long control = call1(PLINTH_HC_CHECK_EXTENSION, PLINTH_CAP_CONTROL);
+		long vm = call1(PLINTH_HC_CREATE_VM, 0);
+
+		check(&c, 5, control ? vm > 0 && call1(PLINTH_HC_DESTROY_VM, (unsigned long)vm) == 0 :
+				       vm == -EPERM,
+		      "CREATE_VM = %ld (expected %s)", vm,
+		      control ? "a handle" : "-EPERM: not a control guest");
+	}
 	printf("hcall: control %ld, child pages %ld\n",
 	       call1(PLINTH_HC_CHECK_EXTENSION, PLINTH_CAP_CONTROL),
 	       call1(PLINTH_HC_CHECK_EXTENSION, PLINTH_CAP_CHILD_PAGES));
