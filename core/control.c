@@ -230,6 +230,8 @@ static int state_call(struct vcpu *caller, struct vcpu *vcpu, uint64_t nr, uint6
 		break;
 	case PLINTH_HC_SET_SREGS:
 		err = vcpu_set_sregs(vcpu, &b.sregs);
+		if (!err)
+			vmx_child_flush_vpid(vcpu);
 		break;
 	case PLINTH_HC_GET_VCPU_EVENTS:
 		vcpu_get_events(vcpu, &b.events);
@@ -242,6 +244,8 @@ static int state_call(struct vcpu *caller, struct vcpu *vcpu, uint64_t nr, uint6
 		break;
 	case PLINTH_HC_SET_ONE_REG:
 		err = vcpu_set_one_reg(vcpu, id, b.one_reg);
+		if (!err)
+			vmx_child_flush_vpid(vcpu);
 		break;
 	default:
 		break;

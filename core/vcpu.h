@@ -108,6 +108,7 @@ struct vcpu_segment {
 struct vcpu_stats {
 	uint64_t exits;
 	uint64_t vmreads, vmwrites;
+	uint64_t loads; /* vcpu_load: the only place its deferred registers are written */
 	uint64_t exits_by_reason[VCPU_STAT_REASONS];
 };
 

@@ -330,9 +330,9 @@ int vm_set_memory_region(struct vm *vm, unsigned int slot, uint64_t gpa, uint64_
 	return 0;
 }
 
-static void print_stats(struct vm *vm)
+static void print_vcpu_stats(const struct vm *vm, const struct vcpu *vcpu)
 {
-	const struct vcpu_stats *st = &vm->vcpus[0]->stats;
+	const struct vcpu_stats *st = &vcpu->stats;
 	char line[512];
 	size_t used = 0;
 
@@ -341,10 +341,17 @@ static void print_stats(struct vm *vm)
 			used += (size_t)ksnprintf(line + used, sizeof(line) - used, "%s%s %llu",
 						  used ? ", " : "", vmx_exit_reason_name(r),
 						  (unsigned long long)st->exits_by_reason[r]);
-	pr_info("guest %s: %llu exits (%s), %llu VMREADs, %llu VMWRITEs, %llu TSC ticks\n",
-		vm->name, (unsigned long long)st->exits, used ? line : "none",
-		(unsigned long long)st->vmreads, (unsigned long long)st->vmwrites,
-		(unsigned long long)(rdtsc() - vm->start_tsc));
+	if (vm->controller) /* a child: runs between its control guest's exits */
+		pr_info("guest %s vCPU %u: %llu exits (%s), %llu VMREADs, %llu VMWRITEs, %llu loads "
+			"of its deferred registers\n",
+			vm->name, vcpu->id, (unsigned long long)st->exits, used ? line : "none",
+			(unsigned long long)st->vmreads, (unsigned long long)st->vmwrites,
+			(unsigned long long)st->loads);
+	else
+		pr_info("guest %s: %llu exits (%s), %llu VMREADs, %llu VMWRITEs, %llu TSC ticks\n",
+			vm->name, (unsigned long long)st->exits, used ? line : "none",
+			(unsigned long long)st->vmreads, (unsigned long long)st->vmwrites,
+			(unsigned long long)(rdtsc() - vm->start_tsc));
 }
 
 void vm_run(struct vm *vm)
@@ -359,13 +366,15 @@ void vm_run(struct vm *vm)
 	platform_stop(&vm->platform);
 	if (vm->state == VM_EXITED)
 		pr_info("guest %s exited with status %u\n", vm->name, vm->exit_status);
-	print_stats(vm);
+	print_vcpu_stats(vm, vm->vcpus[0]);
 }
 
 void vm_destroy(struct vm *vm)
 {
 	if (!vm->controller)
 		control_release(vm); /* its children end with it */
+	for (unsigned int i = 0; vm->controller && i < vm->nr_vcpus; i++)
+		print_vcpu_stats(vm, vm->vcpus[i]);
 	while (vm->nr_vcpus)
 		vm_remove_vcpu(vm, vm->vcpus[vm->nr_vcpus - 1]);
 	ept_destroy(&vm->ept);

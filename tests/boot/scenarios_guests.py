@@ -54,6 +54,8 @@ GUEST_SCENARIOS = [
     Scenario('guests-control', 'bochs-bios', config=f'{CONFIGS}/guests-control.cfg',
              files=[guest_file('ctltest')],
              expect=[BANNER, r'^\[ctltest\] ctltest: check 2 ok: run in turn twice',
+                     r'^guest ctltest\.1 vCPU 0: 34 exits \(CPUID 8, HLT 2, I/O instruction 24\), '
+                     r'\d+ VMREADs, \d+ VMWRITEs, 26 loads of its deferred registers$',
                      r'^\[ctltest\] ctltest: check 6 ok: the next RUN completed the load',
                      r'^\[ctltest\] ctltest: check 9 ok: CR0.PG without PE in dirty sregs',
                      r'^\[ctltest\] ctltest: check 22 ok: a destroyed vCPU',

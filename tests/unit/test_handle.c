@@ -68,6 +68,25 @@ static void test_hostile_handles(void **state)
 	assert_ptr_equal(handle_lookup(&t, HANDLE_VCPU, h, &owner_a), &obj1);
 }
 
+/* Teardown finds every object of one owner and kind, and only those. */
+static void test_find_owned(void **state)
+{
+	int a, b, c;
+	uint64_t ha, hb, hc, h;
+
+	assert_int_equal(handle_alloc(&t, HANDLE_VM, &a, &owner_a, &ha), 0);
+	assert_int_equal(handle_alloc(&t, HANDLE_VCPU, &b, &owner_a, &hb), 0);
+	assert_int_equal(handle_alloc(&t, HANDLE_VM, &c, &owner_b, &hc), 0);
+	assert_int_equal(handle_find_owned(&t, HANDLE_VM, &owner_a, &h), 0);
+	assert_int_equal(h, ha);
+	assert_int_equal(handle_free(&t, HANDLE_VM, h, &owner_a), 0);
+	assert_int_equal(handle_find_owned(&t, HANDLE_VM, &owner_a, &h), -ENOENT);
+	assert_int_equal(handle_find_owned(&t, HANDLE_VCPU, &owner_a, &h), 0);
+	assert_int_equal(h, hb);
+	assert_int_equal(handle_find_owned(&t, HANDLE_VM, &owner_b, &h), 0);
+	assert_int_equal(h, hc);
+}
+
 static void test_full_and_retired(void **state)
 {
 	uint64_t h[HANDLE_TABLE_SIZE], x;
@@ -93,6 +112,7 @@ int main(void)
 		cmocka_unit_test_setup(test_lookup_checks_kind_and_owner, setup),
 		cmocka_unit_test_setup(test_stale_handle_after_reuse, setup),
 		cmocka_unit_test_setup(test_hostile_handles, setup),
+		cmocka_unit_test_setup(test_find_owned, setup),
 		cmocka_unit_test_setup(test_full_and_retired, setup),
 	};
 

@@ -63,6 +63,8 @@ void vmx_child_vcpu_init(struct vcpu *vcpu);
  * the control guest must handle, described in child->run. 0, -EINVAL (bad kvm_dirty_regs: none
  * applied), -EINTR (immediate_exit). */
 int vmx_run_child(struct vcpu *caller, struct vcpu *child);
+/* After a control guest set a child vCPU's paging state (INVVPID of its tag). */
+void vmx_child_flush_vpid(struct vcpu *vcpu);
 
 /* Queue an exception for the next entry, merging with one being delivered as the SDM's
  * double-fault rules say (a third fault ends the VM as a triple fault). */

@@ -12,6 +12,7 @@
 #include "arch/x86/vmx/vmx_controls.h"
 #include "arch/x86/vmx/vmx_exit.h"
 #include "core/errno.h"
+#include "core/panic.h"
 #include "core/string.h"
 #include "core/vm.h"
 #include "guest/include/plinth/kvm.h"
@@ -108,37 +109,55 @@ static void complete_pending(struct vcpu *vcpu)
 	}
 }
 
-/* The classes of kvm_dirty_regs, copied out of the shared page, applied all or none: the ones
- * applied before a failing one are put back. */
+/* A guest-visible paging change by VMWRITE flushes nothing: drop the vCPU's linear and
+ * combined translations as its own MOV to CR3 would. */
+static void flush_vpid(struct vcpu *vcpu)
+{
+	if (vcpu->vpid)
+		vmx_invvpid(INVVPID_SINGLE_CONTEXT, vcpu->vpid);
+}
+
+/* The classes of kvm_dirty_regs, copied out of the shared page, applied all or none: each is
+ * checked on its own, then the rules that span them (vcpu_state_check); on a failure the
+ * state saved before is put back. */
 static int apply_dirty(struct vcpu *vcpu, uint64_t dirty, const struct plinth_kvm_sync_regs *in)
 {
-	struct plinth_kvm_regs old_regs;
-	struct plinth_kvm_sregs old_sregs;
+	struct plinth_kvm_sync_regs old;
 	int err = 0;
 
-	if (dirty & PLINTH_KVM_SYNC_X86_REGS) {
-		if (dirty & ~PLINTH_KVM_SYNC_X86_REGS)
-			vcpu_get_regs(vcpu, &old_regs);
+	if (!dirty)
+		return 0;
+	if (dirty & PLINTH_KVM_SYNC_X86_REGS)
+		vcpu_get_regs(vcpu, &old.regs);
+	if (dirty & PLINTH_KVM_SYNC_X86_SREGS)
+		vcpu_get_sregs(vcpu, &old.sregs);
+	if (dirty & PLINTH_KVM_SYNC_X86_EVENTS)
+		vcpu_get_events(vcpu, &old.events);
+	if (dirty & PLINTH_KVM_SYNC_X86_REGS)
 		err = vcpu_set_regs(vcpu, &in->regs);
-		if (err)
-			return err;
-	}
-	if (dirty & PLINTH_KVM_SYNC_X86_SREGS) {
-		if (dirty & PLINTH_KVM_SYNC_X86_EVENTS)
-			vcpu_get_sregs(vcpu, &old_sregs);
+	if (!err && (dirty & PLINTH_KVM_SYNC_X86_SREGS))
 		err = vcpu_set_sregs(vcpu, &in->sregs);
-		if (err)
-			goto undo_regs;
-	}
-	if (dirty & PLINTH_KVM_SYNC_X86_EVENTS) {
+	if (!err && (dirty & PLINTH_KVM_SYNC_X86_EVENTS))
 		err = vcpu_set_events(vcpu, &in->events);
-		if (err && (dirty & PLINTH_KVM_SYNC_X86_SREGS))
-			vcpu_set_sregs(vcpu, &old_sregs);
+	if (!err)
+		err = vcpu_state_check(vcpu);
+	if (err) {
+		/* What the vCPU held passes every check: putting it back cannot fail. */
+		if ((dirty & PLINTH_KVM_SYNC_X86_REGS) && vcpu_set_regs(vcpu, &old.regs))
+			panic("apply_dirty: the saved regs were refused");
+		if ((dirty & PLINTH_KVM_SYNC_X86_SREGS) && vcpu_set_sregs(vcpu, &old.sregs))
+			panic("apply_dirty: the saved sregs were refused");
+		if ((dirty & PLINTH_KVM_SYNC_X86_EVENTS) && vcpu_set_events(vcpu, &old.events))
+			panic("apply_dirty: the saved events were refused");
 	}
-undo_regs:
-	if (err && (dirty & PLINTH_KVM_SYNC_X86_REGS))
-		vcpu_set_regs(vcpu, &old_regs);
+	if (dirty & PLINTH_KVM_SYNC_X86_SREGS)
+		flush_vpid(vcpu);
 	return err;
+}
+
+void vmx_child_flush_vpid(struct vcpu *vcpu)
+{
+	flush_vpid(vcpu);
 }
 
 /* Why a child stopped, for a stop that no handler described itself (as KVM reports them). */

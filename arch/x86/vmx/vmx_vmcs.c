@@ -340,6 +340,7 @@ void vcpu_load(struct vcpu *vcpu)
 	if (vmx_vmptrld(vcpu->vmcs_hpa))
 		panic("vcpu_load: VMPTRLD of vCPU %u failed", vcpu->id);
 	vcpu->cpu = (int)this_cpu()->cpu_id;
+	vcpu->stats.loads++;
 	for (unsigned int i = 0; i <= SYSREG_TSC_AUX; i++)
 		wrmsr(vcpu_sysreg_msr[i], sr[i]);
 	write_cr2(sr[SYSREG_CR2]);
