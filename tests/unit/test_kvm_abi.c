@@ -140,7 +140,8 @@ static void test_sync_regs(void **state)
 	assert_int_equal(PLINTH_KVM_SYNC_X86_EVENTS, KVM_SYNC_X86_EVENTS);
 	assert_int_equal(PLINTH_KVM_SYNC_X86_VALID_FIELDS, KVM_SYNC_X86_VALID_FIELDS);
 	SAME_SIZE(struct plinth_kvm_reg_list, struct kvm_reg_list);
-	SAME(struct plinth_kvm_reg_list, struct kvm_reg_list, reg);
+	assert_int_equal(offsetof(struct plinth_kvm_reg_list, reg),
+			 offsetof(struct kvm_reg_list, reg)); /* a flexible array: no size */
 	assert_int_equal(PLINTH_KVM_INTERNAL_ERROR_EMULATION, KVM_INTERNAL_ERROR_EMULATION);
 	assert_int_equal(PLINTH_KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
 			 KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
