@@ -11,6 +11,7 @@
 #include "core/errno.h"
 #include "core/handle.h"
 #include "core/hypercall.h"
+#include "core/panic.h"
 #include "core/string.h"
 #include "core/vm.h"
 #include "guest/include/plinth/hypercall.h"
@@ -268,6 +269,8 @@ static int state_call(struct vcpu *caller, struct vcpu *vcpu, uint64_t nr, uint6
 		/* KVM_GET_REG_LIST: n says the room; too little is -E2BIG with n = the count. */
 		unsigned int total = vcpu_reg_list(&b.list[1], REG_LIST_MAX);
 
+		if (total > REG_LIST_MAX)
+			panic("GET_REG_LIST: %u ids, room for %u", total, REG_LIST_MAX);
 		b.list[0] = total;
 		if (n < total)
 			return guest_mem_write(mem, gpa, &b.list[0], 8) ?: -E2BIG;

@@ -130,6 +130,19 @@ static int vm_alloc(const char *name, unsigned int id, unsigned int max_vcpus, s
 	return 0;
 }
 
+/* The lowest id no vCPU of vm has (its APIC ID): ids stay unique when vCPUs come and go. */
+static uint32_t free_vcpu_id(const struct vm *vm)
+{
+	uint32_t id = 0;
+
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i]->id == id) {
+			id++;
+			i = (unsigned int)-1; /* look again from the start */
+		}
+	return id;
+}
+
 /* A vCPU in vm->vcpus[vm->nr_vcpus], with the boot state. */
 static int alloc_vcpu(struct vm *vm, const struct vcpu_boot_state *boot, struct vcpu **out)
 {
@@ -144,7 +157,7 @@ static int alloc_vcpu(struct vm *vm, const struct vcpu_boot_state *boot, struct 
 		return err;
 	vcpu = phys_to_virt(hpa);
 	vcpu->vm = vm;
-	vcpu->id = vm->nr_vcpus;
+	vcpu->id = free_vcpu_id(vm);
 	err = vmx_vcpu_create(vcpu, vm->ept.eptp, boot);
 	if (err) {
 		page_free(hpa, pages_for(sizeof(*vcpu)));
