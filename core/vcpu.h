@@ -208,6 +208,7 @@ struct vcpu {
 	 * returns to the control guest, and what the next RUN completes. */
 	struct plinth_kvm_run *run;
 	bool run_exit;
+	bool run_interrupted; /* the exit is a time slice's end: RUN returns -EINTR */
 	uint8_t ctl_mmio_done; /* this emulation's dealings with it (vmx_child.c) */
 	uint32_t entry_error; /* VM-instruction error of a VMfail on entry (0: none) */
 	struct vcpu_completion complete;

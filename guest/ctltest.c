@@ -6,6 +6,7 @@
  * would notice; the guest ends with the number of the first that failed.
  */
 #include "lib/check.h"
+#include "lib/child.h"
 #include "lib/control.h"
 #include "lib/entry.h"
 #include "lib/printf.h"
@@ -28,6 +29,7 @@
 #define NR_SYSREGS 6
 
 extern const char sysregs_child[], sysregs_child_end[], mmio_child[], mmio_child_end[];
+extern const char spin_child[], spin_child_end[];
 
 /* One page each: the run area is a page of the caller's RAM. */
 static union {
@@ -35,12 +37,11 @@ static union {
 	uint8_t page[PLINTH_KVM_RUN_AREA_BYTES];
 } run_pages[2] __attribute__((aligned(4096)));
 #define run(k) (&run_pages[k].r)
-static uint64_t tables[3][512] __attribute__((aligned(4096)));
 static uint64_t buf[512] __attribute__((aligned(4096)));
 static struct checks c = { .name = "ctltest" };
 
 static const uint32_t sysreg_msr[NR_SYSREGS] = { 0xc0000102, 0xc0000081, 0xc0000082,
-						  0xc0000083, 0xc0000084, 0xc0000103 };
+						 0xc0000083, 0xc0000084, 0xc0000103 };
 
 static inline uint64_t rdmsr(uint32_t msr)
 {
@@ -58,40 +59,15 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 /* A child VM with 2 MiB of RAM, the identity map and code at CHILD_LOAD. */
 static long make_child(const char *code, const char *end)
 {
-	long vm = plinth_create_vm();
-
-	tables[0][0] = (CHILD_PML4 + 0x1000) | 3;
-	tables[1][0] = (CHILD_PML4 + 0x2000) | 3;
-	for (unsigned long i = 0; i < 512; i++)
-		tables[2][i] = (i << 21) | 0x83;
-	if (vm < 0 || plinth_set_memory_region(vm, 0, 0, CHILD_RAM) ||
-	    plinth_write_guest_memory(vm, CHILD_PML4, tables, sizeof(tables)) ||
-	    plinth_write_guest_memory(vm, CHILD_LOAD, code, (uint64_t)(end - code)))
-		return -1;
-	return vm;
+	return child_vm_create(CHILD_RAM, CHILD_PML4, code, end, CHILD_LOAD);
 }
 
 /* Long mode, flat, at CHILD_LOAD, through SET_SREGS and SET_REGS (no run area). */
 static long start_long_mode(long vcpu, uint64_t r8)
 {
-	struct plinth_kvm_sregs s;
-	struct plinth_kvm_regs r = { .rip = CHILD_LOAD, .rflags = 2, .r8 = r8 };
-	long err = plinth_vcpu_state(PLINTH_HC_GET_SREGS, vcpu, &s);
+	struct plinth_kvm_regs r = { .r8 = r8 };
 
-	if (err)
-		return err;
-	s.cs = (struct plinth_kvm_segment){ .limit = 0xffffffff, .selector = 8, .type = 11,
-					    .present = 1, .s = 1, .l = 1, .g = 1 };
-	s.ds = s.es = s.ss = (struct plinth_kvm_segment){ .limit = 0xffffffff, .selector = 0x10,
-							  .type = 3, .present = 1, .s = 1,
-							  .db = 1, .g = 1 };
-	s.tr = (struct plinth_kvm_segment){ .limit = 0xffff, .type = 11, .present = 1 };
-	s.cr0 = 0x80050033;
-	s.cr3 = CHILD_PML4;
-	s.cr4 = 0x20;
-	s.efer = 0x500;
-	err = plinth_vcpu_state(PLINTH_HC_SET_SREGS, vcpu, &s);
-	return err ? err : plinth_vcpu_state(PLINTH_HC_SET_REGS, vcpu, &r);
+	return child_vcpu_start(vcpu, CHILD_PML4, CHILD_LOAD, &r);
 }
 
 /* Runs the sysregs child to its HLT; records the values it reported. */
@@ -132,12 +108,14 @@ static void test_sysregs(void)
 		ok = vcpu[k] > 0 && !start_long_mode(vcpu[k], 0x10 * (k + 1));
 		/* Each vCPU's own values, set while it is not loaded. */
 		for (unsigned int i = 0; i < NR_SYSREGS && ok; i++) {
-			v = i >= 4 ? 0x100 * (k + 1) + i : base[k] + i; /* SFMASK, TSC_AUX: 32-bit */
+			v = i >= 4 ? 0x100 * (k + 1) + i :
+				     base[k] + i; /* SFMASK, TSC_AUX: 32-bit */
 			ok = !plinth_set_one_reg(vcpu[k], PLINTH_KVM_REG_MSR(sysreg_msr[i]), &v);
 		}
 	}
-	check(&c, 1, ok, "two child vCPUs with their own KERNEL_GS_BASE, STAR, LSTAR, CSTAR, "
-			 "SFMASK, TSC_AUX through SET_ONE_REG");
+	check(&c, 1, ok,
+	      "two child vCPUs with their own KERNEL_GS_BASE, STAR, LSTAR, CSTAR, "
+	      "SFMASK, TSC_AUX through SET_ONE_REG");
 	/* Run them in turn: each sees its own values, then adds its delta with WRMSR. */
 	for (unsigned int round = 0; round < 2 && ok; round++) {
 		for (unsigned int k = 0; k < 2 && ok; k++) {
@@ -147,18 +125,21 @@ static void test_sysregs(void)
 						round * 0x10 * (k + 1);
 
 				if (seen[i] != want) {
-					printf("ctltest: vCPU %u MSR 0x%x = 0x%lx, expected 0x%lx\n", k,
-					       sysreg_msr[i], seen[i], want);
+					printf("ctltest: vCPU %u MSR 0x%x = 0x%lx, expected "
+					       "0x%lx\n",
+					       k, sysreg_msr[i], seen[i], want);
 					ok = false;
 				}
-				ok = ok && !plinth_get_one_reg(vcpu[k],
-							       PLINTH_KVM_REG_MSR(sysreg_msr[i]), &v) &&
+				ok = ok &&
+				     !plinth_get_one_reg(vcpu[k], PLINTH_KVM_REG_MSR(sysreg_msr[i]),
+							 &v) &&
 				     v == want + 0x10 * (k + 1);
 			}
 		}
 	}
-	check(&c, 2, ok, "run in turn twice, each vCPU read only its own values (RDMSR inside, "
-			 "GET_ONE_REG outside), none leaked to the other");
+	check(&c, 2, ok,
+	      "run in turn twice, each vCPU read only its own values (RDMSR inside, "
+	      "GET_ONE_REG outside), none leaked to the other");
 	for (unsigned int i = 0; i < NR_SYSREGS; i++)
 		clean = clean && rdmsr(sysreg_msr[i]) == mine[i];
 	check(&c, 3, clean, "the control guest's own six registers are untouched");
@@ -187,8 +168,9 @@ static void test_mmio(void)
 	memcpy(&v, ra->mmio.data, 4);
 	ok = r == 0 && ra->exit_reason == PLINTH_KVM_EXIT_MMIO && ra->mmio.is_write &&
 	     ra->mmio.phys_addr == MMIO_GPA + 0x10 && ra->mmio.len == 4 && v == 0x12345678;
-	check(&c, 6, ok, "the next RUN completed the load with the data given; the store writes it "
-			 "(0x%x to 0x%lx)",
+	check(&c, 6, ok,
+	      "the next RUN completed the load with the data given; the store writes it "
+	      "(0x%x to 0x%lx)",
 	      v, (unsigned long)ra->mmio.phys_addr);
 	r = ok ? plinth_run(vcpu) : -1;
 	v = 0;
@@ -239,8 +221,9 @@ static void test_one_reg(long vcpu)
 		      plinth_get_one_reg(vcpu, 0, &v) == -ENOENT,
 	      "unknown register ids: -ENOENT");
 	check(&c, 13,
-	      plinth_get_one_reg(vcpu, (PLINTH_KVM_REG_RIP & ~PLINTH_KVM_REG_SIZE_MASK) |
-						  PLINTH_KVM_REG_SIZE_U32,
+	      plinth_get_one_reg(vcpu,
+				 (PLINTH_KVM_REG_RIP & ~PLINTH_KVM_REG_SIZE_MASK) |
+					 PLINTH_KVM_REG_SIZE_U32,
 				 &v) == -EINVAL,
 	      "RIP with a 32-bit size: -EINVAL");
 	v = 0x8000000000000000ul;
@@ -277,16 +260,18 @@ static void test_hostile(void)
 	     plinth_set_memory_region(vm, 1, 0x100000, 0x200000) == -EEXIST &&
 	     plinth_set_memory_region(vm, 0, 0, 0x400000) == -EINVAL &&
 	     plinth_set_memory_region(vm, 3, 0, 0) == -EINVAL;
-	check(&c, 19, ok, "memory regions: bad slot, unaligned, wrapping, over the quota, "
-			  "overlapping, resized, deleting an empty slot: all refused");
+	check(&c, 19, ok,
+	      "memory regions: bad slot, unaligned, wrapping, over the quota, "
+	      "overlapping, resized, deleting an empty slot: all refused");
 	ok = plinth_write_guest_memory(vm, 0, buf, PLINTH_COPY_MAX_BYTES + 1) == -EINVAL &&
 	     plinth_write_guest_memory(vm, 0, (void *)(end_of_ram - 8), 16) == -EFAULT &&
 	     plinth_write_guest_memory(vm, 0x1ff000, buf, 0x2000) == -EFAULT &&
 	     plinth_read_guest_memory(vm, 0, (void *)0xfffffffffffff000ul, 0x2000) == -EFAULT &&
 	     plinth_read_guest_memory(vm, 0, (void *)0xfee00000ul, 8) == -EFAULT &&
 	     plinth_write_guest_memory(vm, 0x1ffff8, buf, 8) == 0;
-	check(&c, 20, ok, "copies past either RAM's end, wrapping, into MMIO, too long: refused; "
-			  "the last 8 bytes: copied");
+	check(&c, 20, ok,
+	      "copies past either RAM's end, wrapping, into MMIO, too long: refused; "
+	      "the last 8 bytes: copied");
 	ok = plinth_create_vcpu(vm, (void *)0x123) == -EINVAL &&
 	     plinth_create_vcpu(vm, (void *)end_of_ram) == -EFAULT &&
 	     plinth_create_vcpu(vm, (void *)0xfffffffffffff000ul) == -EFAULT;
@@ -298,8 +283,9 @@ static void test_hostile(void)
 	ok = ok && vcpu > 0 && plinth_run(old_vcpu) == -EBADF &&
 	     plinth_get_one_reg(old_vcpu, PLINTH_KVM_REG_RIP, buf) == -EBADF &&
 	     plinth_destroy_vcpu(old_vcpu) == -EBADF;
-	check(&c, 22, ok, "a destroyed vCPU's handle stays dead after its slot is reused "
-			  "(old 0x%lx, new 0x%lx)",
+	check(&c, 22, ok,
+	      "a destroyed vCPU's handle stays dead after its slot is reused "
+	      "(old 0x%lx, new 0x%lx)",
 	      old_vcpu, vcpu);
 	ok = plinth_vcpu_state(PLINTH_HC_GET_REGS, vcpu, (void *)(end_of_ram - 8)) == -EFAULT &&
 	     plinth_vcpu_state(PLINTH_HC_SET_SREGS, vcpu, (void *)0xfffffffffffffff0ul) ==
@@ -319,10 +305,33 @@ static void test_hostile(void)
 	check(&c, 24, ok, "everything destroyed; all %ld child pages back", pages);
 }
 
+/* A child that never exits: RUN comes back at the end of plinth's time slice. */
+static void test_spin(void)
+{
+	long vm = make_child(spin_child, spin_child_end), vcpu = -1, r = -1;
+	struct plinth_kvm_run *ra = run(0);
+	struct plinth_kvm_regs regs = { 0 };
+
+	if (vm > 0) {
+		vcpu = plinth_create_vcpu(vm, ra);
+		r = vcpu > 0 ? start_long_mode(vcpu, 0) : -1;
+	}
+	if (!r)
+		r = plinth_run(vcpu);
+	plinth_vcpu_state(PLINTH_HC_GET_REGS, vcpu, &regs);
+	check(&c, 25, r == -EINTR && ra->exit_reason == PLINTH_KVM_EXIT_INTR && regs.rax > 1000,
+	      "a child spinning without exits: RUN = %ld (KVM_EXIT_INTR) after %lu iterations", r,
+	      (unsigned long)regs.rax);
+	r = plinth_run(vcpu);
+	check(&c, 26, r == -EINTR && plinth_destroy_vm(vm) == 0,
+	      "RUN again: it spun on and came back again (%ld); DESTROY_VM", r);
+}
+
 int main(void)
 {
 	test_sysregs();
 	test_mmio();
 	test_hostile();
+	test_spin();
 	return (int)checks_done(&c);
 }

@@ -6,7 +6,7 @@ bits 64
 default rel
 
 section .rodata
-global sysregs_child, sysregs_child_end, mmio_child, mmio_child_end
+global sysregs_child, sysregs_child_end, mmio_child, mmio_child_end, spin_child, spin_child_end
 
 ; For each deferred MSR: report its value through OUT 0x500 (low) and 0x504 (high), then write
 ; value + R8; then four CPUIDs (served by plinth) and HLT, and again.
@@ -53,3 +53,9 @@ mmio_child:
 	mov word [abs 0x30000020], ax
 	hlt
 mmio_child_end:
+
+; Counts in RAX forever without an exit: only plinth's time slice takes the CPU back.
+spin_child:
+	inc rax
+	jmp spin_child
+spin_child_end:

@@ -8,60 +8,25 @@
  * back.
  */
 #include "lib/check.h"
+#include "lib/child.h"
 #include "lib/control.h"
 #include "lib/entry.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
-#define CHILD_RAM	 (4ul << 20)
-#define CHILD_LOAD	 0x100000ul
-#define CHILD_PML4	 0x1000ul /* then the PDPT and one page directory */
-#define COM1		 0x3f8
-#define COM1_LSR	 (COM1 + 5)
-#define LSR_TX_IDLE	 0x60 /* transmitter holding register and shift register empty */
-#define DEBUG_EXIT	 0xf4
-#define MAX_EXITS	 100000
+#define CHILD_RAM   (4ul << 20)
+#define CHILD_LOAD  0x100000ul
+#define CHILD_PML4  0x1000ul /* then the PDPT and one page directory */
+#define COM1	    0x3f8
+#define COM1_LSR    (COM1 + 5)
+#define LSR_TX_IDLE 0x60 /* transmitter holding register and shift register empty */
+#define DEBUG_EXIT  0xf4
+#define MAX_EXITS   100000
+#define EINTR	    4
 
 extern const char child_image[], child_image_end[];
 
 static struct plinth_kvm_run run __attribute__((aligned(4096)));
-static uint64_t tables[3][512] __attribute__((aligned(4096)));
-
-/* 64-bit flat segments, as plinth sets them up for its own flat64 guests. */
-static void flat64_sregs(struct plinth_kvm_sregs *s)
-{
-	struct plinth_kvm_segment code = { .limit = 0xffffffff, .selector = 0x08, .type = 11,
-					   .present = 1, .s = 1, .l = 1, .g = 1 };
-	struct plinth_kvm_segment data = { .limit = 0xffffffff, .selector = 0x10, .type = 3,
-					   .present = 1, .s = 1, .db = 1, .g = 1 };
-
-	s->cs = code;
-	s->ds = s->es = s->fs = s->gs = s->ss = data;
-	s->tr = (struct plinth_kvm_segment){ .limit = 0xffff, .type = 11, .present = 1 };
-	s->ldt = (struct plinth_kvm_segment){ .type = 2, .unusable = 1 };
-	s->cr0 = 0x80050033; /* PG AM WP NE ET MP PE */
-	s->cr3 = CHILD_PML4;
-	s->cr4 = 0x20; /* PAE */
-	s->efer = 0x500; /* LMA LME */
-}
-
-static long setup_child(long vm)
-{
-	long err;
-
-	/* PML4[0] -> PDPT, PDPT[0] -> PD, PD: 2 MiB pages over the first 1 GiB. */
-	tables[0][0] = (CHILD_PML4 + 0x1000) | 3;
-	tables[1][0] = (CHILD_PML4 + 0x2000) | 3;
-	for (unsigned long i = 0; i < 512; i++)
-		tables[2][i] = (i << 21) | 0x83;
-	err = plinth_set_memory_region(vm, 0, 0, CHILD_RAM);
-	if (!err)
-		err = plinth_write_guest_memory(vm, CHILD_PML4, tables, sizeof(tables));
-	if (!err)
-		err = plinth_write_guest_memory(vm, CHILD_LOAD, child_image,
-						(uint64_t)(child_image_end - child_image));
-	return err;
-}
 
 /* One line of the child's COM1 output at a time, printed as ours. */
 static char line[128];
@@ -111,19 +76,18 @@ int main(void)
 	if (!check(&c, 1, plinth_check_extension(PLINTH_CAP_CONTROL) == 1,
 		   "plinth says this guest may use the control API"))
 		return (int)checks_done(&c);
-	vm = plinth_create_vm();
-	if (!check(&c, 2, vm > 0, "CREATE_VM gave handle 0x%lx", vm))
+	vm = child_vm_create(CHILD_RAM, CHILD_PML4, child_image, child_image_end, CHILD_LOAD);
+	if (!check(&c, 2, vm > 0,
+		   "CREATE_VM gave handle 0x%lx: 4 MiB of child RAM with the hello "
+		   "guest at 0x%lx",
+		   vm, CHILD_LOAD))
 		return (int)checks_done(&c);
-	r = setup_child(vm);
-	check(&c, 3, r == 0, "4 MiB of child RAM with the hello guest at 0x%lx (%ld)", CHILD_LOAD,
-	      r);
 	vcpu = plinth_create_vcpu(vm, &run);
-	check(&c, 4, vcpu > 0, "CREATE_VCPU gave handle 0x%lx, run area at %p", vcpu,
-	      (void *)&run);
+	check(&c, 3, vcpu > 0, "CREATE_VCPU gave handle 0x%lx, run area at %p", vcpu, (void *)&run);
 
 	/* The registers go in through the run area: sregs as plinth has them, then changed. */
 	r = plinth_vcpu_state(PLINTH_HC_GET_SREGS, vcpu, &run.s.regs.sregs);
-	flat64_sregs(&run.s.regs.sregs);
+	child_flat64_sregs(&run.s.regs.sregs, CHILD_PML4);
 	memset(&run.s.regs.regs, 0, sizeof(run.s.regs.regs));
 	run.s.regs.regs.rip = CHILD_LOAD;
 	run.s.regs.regs.rflags = 2;
@@ -133,6 +97,8 @@ int main(void)
 	while (!ended && exits < MAX_EXITS) {
 		r = plinth_run(vcpu);
 		calls++;
+		if (r == -EINTR)
+			continue; /* the child's time slice ended: run it on */
 		if (r)
 			break;
 		exits++;
@@ -151,16 +117,16 @@ int main(void)
 			break;
 		}
 	}
-	check(&c, 5, r == 0 && run.kvm_dirty_regs == 0,
+	check(&c, 4, r == 0 && run.kvm_dirty_regs == 0,
 	      "RUN took the registers from kvm_dirty_regs and cleared it (RUN %ld)", r);
-	check(&c, 6, ended && run.exit_reason == PLINTH_KVM_EXIT_IO,
+	check(&c, 5, ended && run.exit_reason == PLINTH_KVM_EXIT_IO,
 	      "the child ended through its debug-exit port after %lu exits, %lu RUN calls", exits,
 	      calls);
 	printf("vmm: child exited with status %u\n", status);
 	r = plinth_destroy_vm(vm);
-	check(&c, 7, r == 0, "DESTROY_VM (%ld)", r);
-	check(&c, 8, plinth_run(vcpu) == -9, "the vCPU handle is dead after DESTROY_VM");
-	check(&c, 9, plinth_check_extension(PLINTH_CAP_CHILD_PAGES) == pages,
+	check(&c, 6, r == 0, "DESTROY_VM (%ld)", r);
+	check(&c, 7, plinth_run(vcpu) == -9, "the vCPU handle is dead after DESTROY_VM");
+	check(&c, 8, plinth_check_extension(PLINTH_CAP_CHILD_PAGES) == pages,
 	      "all %ld child pages are back", pages);
 	return (int)checks_done(&c);
 }

@@ -59,6 +59,7 @@ GUEST_SCENARIOS = [
                      r'^\[ctltest\] ctltest: check 6 ok: the next RUN completed the load',
                      r'^\[ctltest\] ctltest: check 9 ok: CR0.PG without PE in dirty sregs',
                      r'^\[ctltest\] ctltest: check 22 ok: a destroyed vCPU',
+                     r'^\[ctltest\] ctltest: check 25 ok: a child spinning without exits: RUN = -4 ',
                      r'^\[ctltest\] ctltest: all checks passed$', exited('ctltest')],
              absent=CLEAN, done=done_after('ctltest')),
     Scenario('guests-pio', 'bochs-bios', config=f'{CONFIGS}/guests-pio.cfg',

@@ -227,10 +227,13 @@ int vmx_run_child(struct vcpu *caller, struct vcpu *child)
 		vm->state = VM_RUNNING;
 		child->entry_error = 0;
 		child->run_exit = false;
+		child->run_interrupted = false;
 		complete_pending(child);
 		vmx_vcpu_run(child);
 		if (!child->run_exit)
 			stop_exit(child);
+		else if (child->run_interrupted)
+			err = -EINTR;
 		child->run_exit = false;
 		run->if_flag = !!(vcpu_reg_read(child, VCPU_REG_RFLAGS) & X86_RFLAGS_IF);
 		run->cr8 = child->cr8;

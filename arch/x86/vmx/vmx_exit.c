@@ -184,7 +184,13 @@ static int exit_xsetbv(struct vcpu *vcpu)
 static int exit_preemption_timer(struct vcpu *vcpu)
 {
 	/* The timer reloads from the VMCS on every entry: nothing to re-arm. The run loop
-	 * looks at stop requests after every exit. */
+	 * looks at stop requests after every exit. A child's slice ends its RUN (KVM_EXIT_INTR,
+	 * -EINTR), so that a child that never exits cannot keep its control guest off the CPU. */
+	if (vcpu->vm->controller) {
+		vcpu->run->exit_reason = PLINTH_KVM_EXIT_INTR;
+		vcpu->run_interrupted = true;
+		vcpu->run_exit = true;
+	}
 	return 0;
 }
 
