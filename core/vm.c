@@ -7,6 +7,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/tsc.h"
+#include "arch/x86/vmx/vcpu_state.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_names.h"
 #include "core/console.h"
@@ -127,6 +128,7 @@ static int vm_alloc(const char *name, unsigned int id, unsigned int max_vcpus, s
 	if (err)
 		return err;
 	vm->maxphyaddr = guest_maxphyaddr(&vm->cpuid);
+	vm->cr4_allowed = cr4_allowed_by_cpuid(&vm->cpuid);
 	return 0;
 }
 

@@ -38,6 +38,7 @@ struct vm {
 	struct ept ept;
 	struct cpuid_policy cpuid;
 	unsigned int maxphyaddr; /* the guest's physical-address width (CPUID 0x80000008) */
+	uint64_t cr4_allowed; /* the CR4 bits its CPUID lets it set (cr4_allowed_by_cpuid) */
 	struct pio_bus pio;
 	struct platform platform;
 	struct mmio_bus mmio;

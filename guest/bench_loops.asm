@@ -69,3 +69,16 @@ bench_loop_mmio_load:
 	dec rdi
 	jnz .next
 	ret
+
+; The child of the control-guest rows (copied into a child VM, position independent): RDI
+; round trips of out 0x80, each an IO exit that the control guest serves, then HLT.
+section .rodata
+global bench_child, bench_child_end
+bench_child:
+.next:
+	out 0x80, al
+	dec rdi
+	jnz .next
+	hlt
+	jmp bench_child
+bench_child_end:

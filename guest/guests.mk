@@ -58,7 +58,7 @@ exits_SRCS	:= guest/exits.c
 mmio_ENTRY	:= flat64
 mmio_SRCS	:= guest/mmio.c
 bench_ENTRY	:= flat64
-bench_SRCS	:= guest/bench.c guest/bench_loops.asm
+bench_SRCS	:= guest/bench.c guest/bench_control.c guest/bench_loops.asm
 
 hcall_ENTRY	:= flat64
 hcall_SRCS	:= guest/hcall.c

@@ -34,6 +34,10 @@ _Static_assert(PLINTH_KVM_VCPUEVENT_VALID_SHADOW == KVM_VCPUEVENT_VALID_SHADOW, 
 _Static_assert(PLINTH_KVM_X86_SHADOW_INT_MOV_SS == KVM_X86_SHADOW_INT_MOV_SS, "");
 _Static_assert(PLINTH_KVM_X86_SHADOW_INT_STI == KVM_X86_SHADOW_INT_STI, "");
 
+#define ALL_CLASSES \
+	(PLINTH_KVM_SYNC_X86_REGS | PLINTH_KVM_SYNC_X86_SREGS | PLINTH_KVM_SYNC_X86_EVENTS)
+#define REGS_ONLY PLINTH_KVM_SYNC_X86_REGS /* the run-area path: GPRs, RIP, RFLAGS changed */
+
 #define RFLAGS_IF	BIT(9)
 #define RFLAGS_VM	BIT(17)
 #define CR4_SMEP	BIT(20)
@@ -119,6 +123,7 @@ static int setup(void **state)
 	memcpy(cpuid_1, (uint32_t[4]){ 0, 0, BIT(17) | BIT(26), BIT(7) }, sizeof(cpuid_1));
 	memcpy(cpuid_7, (uint32_t[4]){ 0, BIT(0) | BIT(7) | BIT(20), BIT(2), 0 }, sizeof(cpuid_7));
 	vm.maxphyaddr = MAXPHYADDR;
+	vm.cr4_allowed = cr4_allowed_by_cpuid(&vm.cpuid);
 	vcpu.vm = &vm;
 	vcpu.cr0_mask = vcpu_cr0_host_owned();
 	vcpu.cr4_mask = vcpu_cr4_host_owned();
@@ -304,6 +309,7 @@ static void test_regs_refused(void **state)
 	set_regs_refused(&r, "57-bit RIP without LA57");
 	/* A CPU with 5-level paging checks 57 bits, and its guests see LA57. */
 	cpuid_7[2] |= CPUID_7_0_ECX_LA57;
+	vm.cr4_allowed = cr4_allowed_by_cpuid(&vm.cpuid);
 	assert_int_equal(vcpu_set_regs(&vcpu, &r), 0);
 }
 
@@ -405,9 +411,10 @@ static void test_sregs_real_mode(void **state)
 	/* Caches stay on for the CPU: CD and NW live in the shadow only. */
 	assert_int_equal(*slot(VMCS_GUEST_CR0), X86_CR0_ET | X86_CR0_NE);
 	assert_int_equal(*slot(VMCS_CR0_READ_SHADOW), X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
-	assert_int_equal(vcpu_state_check(&vcpu), -EINVAL); /* RIP is a 64-bit kernel's */
+	assert_int_equal(vcpu_state_check(&vcpu, ALL_CLASSES),
+			 -EINVAL); /* RIP is a 64-bit kernel's */
 	assert_int_equal(one_reg_set(PLINTH_KVM_REG_RIP, 0xfff0), 0);
-	assert_int_equal(vcpu_state_check(&vcpu), 0);
+	assert_int_equal(vcpu_state_check(&vcpu, ALL_CLASSES), 0);
 }
 
 /* Breaks one rule of a valid long-mode state; NULL past the last. */
@@ -817,7 +824,7 @@ static void test_state_check(void **state)
 	struct plinth_kvm_sregs s, long_mode;
 	struct plinth_kvm_vcpu_events e = { .flags = PLINTH_KVM_VCPUEVENT_VALID_SHADOW };
 
-	assert_int_equal(vcpu_state_check(&vcpu), 0);
+	assert_int_equal(vcpu_state_check(&vcpu, ALL_CLASSES), 0);
 	vcpu_get_regs(&vcpu, &r);
 	vcpu_get_sregs(&vcpu, &long_mode);
 
@@ -827,28 +834,32 @@ static void test_state_check(void **state)
 	to_protected32(&s);
 	assert_int_equal(vcpu_set_sregs(&vcpu, &s), 0);
 	assert_int_equal(vcpu_set_regs(&vcpu, &r), 0);
-	assert_int_equal(vcpu_state_check(&vcpu), -EINVAL);
+	assert_int_equal(vcpu_state_check(&vcpu, ALL_CLASSES), -EINVAL);
+	assert_int_equal(vcpu_state_check(&vcpu, REGS_ONLY), -EINVAL); /* RIP against CS.L */
 	assert_int_equal(vcpu_set_sregs(&vcpu, &long_mode), 0);
-	assert_int_equal(vcpu_state_check(&vcpu), 0);
+	assert_int_equal(vcpu_state_check(&vcpu, ALL_CLASSES), 0);
 
 	/* Blocking by STI with IF clear. */
 	e.interrupt.shadow = PLINTH_KVM_X86_SHADOW_INT_STI;
 	assert_int_equal(vcpu_set_events(&vcpu, &e), 0);
 	assert_int_equal(one_reg_set(PLINTH_KVM_REG_RFLAGS, 0x2), 0);
-	assert_int_equal(vcpu_state_check(&vcpu), -EINVAL);
+	assert_int_equal(vcpu_state_check(&vcpu, ALL_CLASSES), -EINVAL);
+	assert_int_equal(vcpu_state_check(&vcpu, REGS_ONLY), -EINVAL);
 	assert_int_equal(one_reg_set(PLINTH_KVM_REG_RFLAGS, 0x202), 0);
-	assert_int_equal(vcpu_state_check(&vcpu), 0);
+	assert_int_equal(vcpu_state_check(&vcpu, ALL_CLASSES), 0);
+	assert_int_equal(vcpu_state_check(&vcpu, REGS_ONLY), 0);
 
 	/* An external interrupt with the shadow, then with IF clear. */
 	e.interrupt.injected = 1;
 	e.interrupt.nr = 0x20;
 	assert_int_equal(vcpu_set_events(&vcpu, &e), 0);
-	assert_int_equal(vcpu_state_check(&vcpu), -EINVAL);
+	assert_int_equal(vcpu_state_check(&vcpu, ALL_CLASSES), -EINVAL);
 	e.interrupt.shadow = 0;
 	assert_int_equal(vcpu_set_events(&vcpu, &e), 0);
-	assert_int_equal(vcpu_state_check(&vcpu), 0);
+	assert_int_equal(vcpu_state_check(&vcpu, ALL_CLASSES), 0);
 	assert_int_equal(one_reg_set(PLINTH_KVM_REG_RFLAGS, 0x2), 0);
-	assert_int_equal(vcpu_state_check(&vcpu), -EINVAL);
+	assert_int_equal(vcpu_state_check(&vcpu, ALL_CLASSES), -EINVAL);
+	assert_int_equal(vcpu_state_check(&vcpu, REGS_ONLY), -EINVAL);
 	assert_int_equal(one_reg_set(PLINTH_KVM_REG_RFLAGS, 0x202), 0);
 
 	/* #GP without its error code in protected mode. */
@@ -856,24 +867,25 @@ static void test_state_check(void **state)
 	e.exception.injected = 1;
 	e.exception.nr = 13;
 	assert_int_equal(vcpu_set_events(&vcpu, &e), 0);
-	assert_int_equal(vcpu_state_check(&vcpu), -EINVAL);
+	assert_int_equal(vcpu_state_check(&vcpu, ALL_CLASSES), -EINVAL);
 	e.exception.has_error_code = 1;
 	assert_int_equal(vcpu_set_events(&vcpu, &e), 0);
-	assert_int_equal(vcpu_state_check(&vcpu), 0);
+	assert_int_equal(vcpu_state_check(&vcpu, ALL_CLASSES), 0);
 
-	/* Virtual-8086 mode in IA-32e mode. */
+	/* Virtual-8086 mode in IA-32e mode: the regs-only check takes the whole path. */
 	assert_int_equal(one_reg_set(PLINTH_KVM_REG_RFLAGS, 0x202 | RFLAGS_VM), 0);
-	assert_int_equal(vcpu_state_check(&vcpu), -EINVAL);
+	assert_int_equal(vcpu_state_check(&vcpu, ALL_CLASSES), -EINVAL);
+	assert_int_equal(vcpu_state_check(&vcpu, REGS_ONLY), -EINVAL);
 	assert_int_equal(one_reg_set(PLINTH_KVM_REG_RFLAGS, 0x202), 0);
 
 	/* CPL disagreement: non-conforming CS at DPL 3 over SS at DPL 0. */
 	s = long_mode;
 	s.cs.dpl = 3;
 	assert_int_equal(vcpu_set_sregs(&vcpu, &s), 0);
-	assert_int_equal(vcpu_state_check(&vcpu), -EINVAL);
+	assert_int_equal(vcpu_state_check(&vcpu, ALL_CLASSES), -EINVAL);
 	s.ss.dpl = 3;
 	assert_int_equal(vcpu_set_sregs(&vcpu, &s), 0);
-	assert_int_equal(vcpu_state_check(&vcpu), 0);
+	assert_int_equal(vcpu_state_check(&vcpu, ALL_CLASSES), 0);
 }
 
 static void test_state_check_virtual_8086(void **state)
@@ -895,13 +907,13 @@ static void test_state_check_virtual_8086(void **state)
 	assert_int_equal(vcpu_set_sregs(&vcpu, &s), 0);
 	assert_int_equal(one_reg_set(PLINTH_KVM_REG_RIP, 0x100), 0);
 	assert_int_equal(one_reg_set(PLINTH_KVM_REG_RFLAGS, 0x202 | RFLAGS_VM), 0);
-	assert_int_equal(vcpu_state_check(&vcpu), 0);
+	assert_int_equal(vcpu_state_check(&vcpu, ALL_CLASSES), 0);
 	s.ds.base = 0;
 	assert_int_equal(vcpu_set_sregs(&vcpu, &s), 0);
-	assert_int_equal(vcpu_state_check(&vcpu), -EINVAL);
+	assert_int_equal(vcpu_state_check(&vcpu, ALL_CLASSES), -EINVAL);
 	/* Out of virtual-8086 mode a type-3 CS is real mode's, at DPL 0. */
 	assert_int_equal(one_reg_set(PLINTH_KVM_REG_RFLAGS, 0x202), 0);
-	assert_int_equal(vcpu_state_check(&vcpu), -EINVAL);
+	assert_int_equal(vcpu_state_check(&vcpu, ALL_CLASSES), -EINVAL);
 }
 
 /* ---- ONE_REG ---- */
@@ -1117,6 +1129,7 @@ static void test_one_reg_msr_canonical(void **state)
 	assert_int_equal(*slot(VMCS_GUEST_IA32_SYSENTER_EIP), HIGH_HALF + 4);
 
 	cpuid_7[2] |= CPUID_7_0_ECX_LA57;
+	vm.cr4_allowed = cr4_allowed_by_cpuid(&vm.cpuid);
 	assert_int_equal(one_reg_set(PLINTH_KVM_REG_MSR(MSR_LSTAR), CANONICAL_57), 0);
 	assert_int_equal(sysreg[SYSREG_LSTAR], CANONICAL_57);
 }

@@ -585,13 +585,23 @@ static int check_together(struct vcpu *vcpu, const struct plinth_kvm_regs *regs,
 	return 0;
 }
 
-int vcpu_state_check(struct vcpu *vcpu)
+int vcpu_state_check(struct vcpu *vcpu, uint64_t changed)
 {
 	struct plinth_kvm_regs regs;
-	struct plinth_kvm_sregs sregs;
+	struct plinth_kvm_sregs sregs = { 0 };
 	struct plinth_kvm_vcpu_events events;
 
 	vcpu_get_regs(vcpu, &regs);
+	if (changed == PLINTH_KVM_SYNC_X86_REGS && !(regs.rflags & X86_RFLAGS_VM)) {
+		/* Outside virtual-8086 mode the rules read CS, SS, CR0.PE and EFER.LMA of the
+		 * sregs, and the interrupt state; the rest stood when they were set. */
+		seg_get(vcpu, VCPU_SEG_CS, &sregs.cs);
+		seg_get(vcpu, VCPU_SEG_SS, &sregs.ss);
+		sregs.cr0 = cr_read(vcpu, 0);
+		sregs.efer = cr_read(vcpu, PLINTH_KVM_CR_EFER);
+		vcpu_get_events(vcpu, &events);
+		return check_together(vcpu, &regs, &sregs, &events);
+	}
 	vcpu_get_sregs(vcpu, &sregs);
 	vcpu_get_events(vcpu, &events);
 	if (check_regs(vcpu, &regs) || check_sregs(vcpu, &sregs) || check_events(vcpu, &events))

@@ -52,8 +52,10 @@ void vcpu_get_events(struct vcpu *vcpu, struct plinth_kvm_vcpu_events *events);
 int vcpu_set_events(struct vcpu *vcpu, const struct plinth_kvm_vcpu_events *events);
 
 /* The VM-entry rules that span regs, sregs and events, on the current state: 0, or -EINVAL when
- * the next VM entry would fail on them. */
-int vcpu_state_check(struct vcpu *vcpu);
+ * the next VM entry would fail on them. changed (PLINTH_KVM_SYNC_X86_*) names the classes set
+ * since the state last passed them: with the GPRs alone, only the rules that read RIP and
+ * RFLAGS are run, on the few fields they need (the run-area exit path). */
+int vcpu_state_check(struct vcpu *vcpu, uint64_t changed);
 
 /*
  * ONE_REG. vcpu_one_reg_size: the value's size in bytes for a supported id, -ENOENT for an id
@@ -70,7 +72,10 @@ int vcpu_set_one_reg(struct vcpu *vcpu, uint64_t id, const void *buf);
 /* Fills ids with up to max supported ids; returns how many there are. */
 unsigned int vcpu_reg_list(uint64_t *ids, unsigned int max);
 
-/* The CR4 bits the guest's CPUID lets it set (vmx_cr.c). */
+/* The CR4 bits the guest's CPUID lets it set (vmx_cr.c): worked out once per VM into
+ * vm->cr4_allowed, since the policy never changes and the checks ask often. */
+struct cpuid_policy;
+uint64_t cr4_allowed_by_cpuid(const struct cpuid_policy *p);
 uint64_t vcpu_cr4_allowed(struct vcpu *vcpu);
 
 #endif

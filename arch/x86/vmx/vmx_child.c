@@ -140,7 +140,7 @@ static int apply_dirty(struct vcpu *vcpu, uint64_t dirty, const struct plinth_kv
 	if (!err && (dirty & PLINTH_KVM_SYNC_X86_EVENTS))
 		err = vcpu_set_events(vcpu, &in->events);
 	if (!err)
-		err = vcpu_state_check(vcpu);
+		err = vcpu_state_check(vcpu, dirty);
 	/* What the vCPU held came from the CPU and should pass every check. Should one not, the
 	 * vCPU keeps a mix of old and new classes, each valid on its own (VM entry judges the
 	 * whole); plinth says so on its console rather than trusting the checks to agree with

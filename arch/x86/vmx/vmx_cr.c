@@ -57,9 +57,8 @@ uint64_t vcpu_cr4_host_owned(void)
 }
 
 /* The CR4 bits a guest may set: those whose feature its CPUID shows. */
-uint64_t vcpu_cr4_allowed(struct vcpu *vcpu)
+uint64_t cr4_allowed_by_cpuid(const struct cpuid_policy *p)
 {
-	const struct cpuid_policy *p = &vcpu->vm->cpuid;
 	struct cpuid_vcpu_state st = { 0 };
 	uint32_t l1[4], l7[4];
 	uint64_t ok = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | X86_CR4_PSE |
@@ -84,6 +83,11 @@ uint64_t vcpu_cr4_allowed(struct vcpu *vcpu)
 	if (l7[2] & BIT(16))
 		ok |= X86_CR4_LA57;
 	return ok;
+}
+
+uint64_t vcpu_cr4_allowed(struct vcpu *vcpu)
+{
+	return vcpu->vm->cr4_allowed;
 }
 
 static bool in_64bit_mode(struct vcpu *vcpu)
