@@ -8,6 +8,7 @@
 #include "lib/check.h"
 #include "lib/child.h"
 #include "lib/control.h"
+#include "lib/cpu.h"
 #include "lib/entry.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -30,6 +31,9 @@
 
 extern const char sysregs_child[], sysregs_child_end[], mmio_child[], mmio_child_end[];
 extern const char spin_child[], spin_child_end[];
+unsigned long ring3_vmcall(unsigned long nr);
+void ring3_kernel_entry(void);
+void trap_load_gdt(const void *gdt_ptr);
 
 /* One page each: the run area is a page of the caller's RAM. */
 static union {
@@ -327,11 +331,87 @@ static void test_spin(void)
 	      "RUN again: it spun on and came back again (%ld); DESTROY_VM", r);
 }
 
+#define MSR_EFER   0xc0000080
+#define MSR_STAR   0xc0000081
+#define MSR_LSTAR  0xc0000082
+#define MSR_SFMASK 0xc0000084
+#define EFER_SCE   0x1
+#define PTE_P	   0x1
+#define PTE_US	   0x4
+#define PTE_PS	   0x80
+
+/* Flat 64-bit kernel code 0x08 and data 0x10 (as lib/trap.c's), user data 0x18 and 64-bit user
+ * code 0x20 where SYSRET looks for them (STAR[63:48] = 0x10). */
+static const uint64_t gdt[] __attribute__((aligned(16))) = {
+	0,
+	0x00af9b000000ffffull,
+	0x00cf93000000ffffull,
+	0x00cff3000000ffffull,
+	0x00affb000000ffffull,
+};
+
+/* Lets CPL 3 reach every page of the identity map plinth gave this guest. */
+static void let_user_in(void)
+{
+	uint64_t *pml4 = (uint64_t *)(read_cr3() & ~0xffful);
+
+	for (unsigned int i = 0; i < 512; i++) {
+		uint64_t *pdpt = (uint64_t *)(pml4[i] & 0xffffffffff000ul);
+
+		if (!(pml4[i] & PTE_P))
+			continue;
+		pml4[i] |= PTE_US;
+		for (unsigned int j = 0; j < 512; j++) {
+			uint64_t *pd = (uint64_t *)(pdpt[j] & 0xffffffffff000ul);
+
+			if (!(pdpt[j] & PTE_P))
+				continue;
+			pdpt[j] |= PTE_US;
+			for (unsigned int k = 0; k < 512 && !(pdpt[j] & PTE_PS); k++)
+				if (pd[k] & PTE_P)
+					pd[k] |= PTE_US;
+		}
+	}
+	write_cr3(read_cr3());
+}
+
+/* The control calls belong to the control guest's kernel: from its user mode, -EPERM. */
+static void test_cpl3(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) gdt_ptr = { sizeof(gdt) - 1, (uintptr_t)gdt };
+	uint64_t efer = rdmsr(MSR_EFER), star = rdmsr(MSR_STAR), lstar = rdmsr(MSR_LSTAR);
+	uint64_t sfmask = rdmsr(MSR_SFMASK);
+	long pages = plinth_check_extension(PLINTH_CAP_CHILD_PAGES);
+	long r, r_destroy;
+
+	trap_load_gdt(&gdt_ptr);
+	let_user_in();
+	wrmsr(MSR_STAR, (0x10ul << 48) | (0x08ul << 32));
+	wrmsr(MSR_LSTAR, (uintptr_t)ring3_kernel_entry);
+	wrmsr(MSR_SFMASK, 0);
+	wrmsr(MSR_EFER, efer | EFER_SCE);
+	r = (long)ring3_vmcall(PLINTH_HC_CREATE_VM);
+	r_destroy = (long)ring3_vmcall(PLINTH_HC_DESTROY_VM);
+	wrmsr(MSR_EFER, efer);
+	wrmsr(MSR_STAR, star);
+	wrmsr(MSR_LSTAR, lstar);
+	wrmsr(MSR_SFMASK, sfmask);
+	check(&c, 27,
+	      r == -EPERM && r_destroy == -EPERM &&
+		      plinth_check_extension(PLINTH_CAP_CHILD_PAGES) == pages,
+	      "CREATE_VM and DESTROY_VM from CPL 3: %ld and %ld (-EPERM), nothing made", r,
+	      r_destroy);
+}
+
 int main(void)
 {
 	test_sysregs();
 	test_mmio();
 	test_hostile();
 	test_spin();
+	test_cpl3();
 	return (int)checks_done(&c);
 }

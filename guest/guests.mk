@@ -64,11 +64,13 @@ hcall_ENTRY	:= flat64
 hcall_SRCS	:= guest/hcall.c
 vmm_ENTRY	:= flat64
 vmm_SRCS	:= guest/vmm.c guest/vmm_payload.asm
+ctl32_ENTRY	:= flat32
+ctl32_SRCS	:= guest/ctl32.c
 ctltest_ENTRY	:= flat64
-ctltest_SRCS	:= guest/ctltest.c guest/ctltest_child.asm
+ctltest_SRCS	:= guest/ctltest.c guest/ctltest_child.asm guest/ring3.asm
 
 GUEST_NAMES := hello cpuid pio mb1 mb2 triple pastram fillram scanram storm bench mmio exits hcall \
-	       vmm ctltest
+	       vmm ctltest ctl32
 
 guest_is_flat = $(filter flat%,$($(1)_ENTRY))
 guest_file = $(GUEST_DIR)/$(1).$(if $(call guest_is_flat,$(1)),bin,elf)
