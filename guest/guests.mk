@@ -68,9 +68,11 @@ ctl32_ENTRY	:= flat32
 ctl32_SRCS	:= guest/ctl32.c
 ctltest_ENTRY	:= flat64
 ctltest_SRCS	:= guest/ctltest.c guest/ctltest_child.asm guest/ring3.asm
+pae_ENTRY	:= flat32
+pae_SRCS	:= guest/pae.c
 
 GUEST_NAMES := hello cpuid pio mb1 mb2 triple pastram fillram scanram storm bench mmio exits hcall \
-	       vmm ctltest ctl32
+	       vmm ctltest ctl32 pae
 
 guest_is_flat = $(filter flat%,$($(1)_ENTRY))
 guest_file = $(GUEST_DIR)/$(1).$(if $(call guest_is_flat,$(1)),bin,elf)

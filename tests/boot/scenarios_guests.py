@@ -72,6 +72,18 @@ GUEST_SCENARIOS = [
                      r'^\[pio\] pio: this line came through one rep outsb$',
                      r'^\[pio\] pio: all checks passed$', exited('pio')],
              absent=CLEAN, done=done_after('pio')),
+    # PAE paging: the PDPTEs that MOV to CR0 and MOV to CR4 load, which plinth emulates and so
+    # must put in the VMCS, and those MOV to CR3 loads and VM exits keep.
+    Scenario('guests-pae', 'bochs-bios', config=f'{CONFIGS}/guests-pae.cfg',
+             files=[guest_file('pae')],
+             expect=[BANNER, r'^\[pae\] pae: check 1 ok: PAE paging on',
+                     r'^\[pae\] pae: check 2 ok: linear 0x40000000 \(PDPTE 1\) reads 0xa1a2a3a4',
+                     r'^\[pae\] pae: check 5 ok: after INVLPG and exits',
+                     r'^\[pae\] pae: check 6 ok: MOV to CR3 loaded the new PDPTE 1',
+                     r'^\[pae\] pae: check 7 ok: MOV to CR4 \(PSE\) loaded PDPTE 1 again',
+                     r'^\[pae\] pae: check 9 ok: paging on again: MOV to CR0 loaded PDPTE 1',
+                     r'^\[pae\] pae: all checks passed$', exited('pae')],
+             absent=CLEAN, done=done_after('pae')),
     Scenario('guests-multiboot', 'bochs-bios', config=f'{CONFIGS}/guests-multiboot.cfg',
              files=[guest_file('mb1', 'elf'), guest_file('mb2', 'elf'),
                     ('guest/data/module.txt', 'mb/module.txt')],

@@ -3,7 +3,8 @@
  * KVM_GET/SET_REGS, _SREGS, _VCPU_EVENTS and ONE_REG against a fake VMCS: values land in the
  * right registers and come back unchanged, every refused input returns -EINVAL and leaves the
  * VMCS, the register cache and the deferred registers as they were, and ONE_REG ids of the wrong
- * size or unknown to plinth are told apart.
+ * size or unknown to plinth are told apart. A state in PAE paging, set or reached by an emulated
+ * MOV to CR0/CR4, gets the PDPTEs of the guest's RAM in the VMCS, or is refused.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -24,8 +25,10 @@
 #include "arch/x86/vmx/vmx_controls.h"
 #include "arch/x86/vmx/vmx_exit.h"
 #include "core/errno.h"
+#include "core/guest_mem.h"
 #include "core/vm.h"
 #include "fake_vmcs.h"
+#include "tests/unit/guest_mem_host.h"
 
 /* Our names for KVM's constants must have KVM's values. */
 _Static_assert(PLINTH_KVM_VCPUEVENT_VALID_NMI_PENDING == KVM_VCPUEVENT_VALID_NMI_PENDING, "");
@@ -40,6 +43,8 @@ _Static_assert(PLINTH_KVM_X86_SHADOW_INT_STI == KVM_X86_SHADOW_INT_STI, "");
 
 #define RFLAGS_IF	BIT(9)
 #define RFLAGS_VM	BIT(17)
+#define CR4_VME		BIT(0)
+#define CR4_PSE		BIT(4)
 #define CR4_SMEP	BIT(20)
 #define CR0_64		(X86_CR0_PG | X86_CR0_WP | X86_CR0_NE | X86_CR0_ET | X86_CR0_MP | X86_CR0_PE)
 #define CR4_64		(X86_CR4_PAE | X86_CR4_PGE | X86_CR4_OSFXSR)
@@ -66,6 +71,9 @@ static struct vcpu vcpu;
 static uint32_t cpuid_1[4], cpuid_7[4];
 static uint64_t sysreg[VCPU_NR_SYSREGS];
 static unsigned int sysreg_reads, sysreg_writes;
+/* An exception a test expects (the CR-access exit's #GP): its vector, -1 for none yet. */
+static bool exception_expected;
+static int exception_vector = -1;
 
 /* What vmx_cr.c calls besides the register cache. */
 void cpuid_policy_lookup(const struct cpuid_policy *p, uint32_t leaf, uint32_t subleaf,
@@ -85,7 +93,9 @@ void vm_stop(struct vm *v, const char *fmt, ...)
 
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error_code, uint32_t error_code)
 {
-	fail_msg("unexpected exception %u", vector);
+	if (!exception_expected)
+		fail_msg("unexpected exception %u", vector);
+	exception_vector = vector;
 }
 
 uint64_t vcpu_read_sysreg(struct vcpu *v, enum vcpu_sysreg reg)
@@ -115,6 +125,8 @@ static int setup(void **state)
 	memset(&vcpu, 0, sizeof(vcpu));
 	memset(sysreg, 0, sizeof(sysreg));
 	sysreg_reads = sysreg_writes = 0;
+	exception_expected = false;
+	exception_vector = -1;
 	vmx_host.raw.cr0_fixed0 = 0x80000021;
 	vmx_host.raw.cr0_fixed1 = 0xffffffff;
 	vmx_host.raw.cr4_fixed0 = X86_CR4_VMXE;
@@ -1163,6 +1175,231 @@ static void test_one_reg_msr_values(void **state)
 	assert_int_equal(one_reg_get(PLINTH_KVM_REG_MSR(MSR_LSTAR)), 0xffffffff81800000);
 }
 
+/* ---- PAE paging: the PDPTEs ---- */
+
+#define PAE_RAM_BYTES (4ull << 20)
+#define PDPT_GPA      0x3000ull
+#define PDPT2_GPA     0x5000ull
+#define PDPTE_P	      BIT(0)
+#define PDPTE_PWT     BIT(3)
+#define PDPTE_PCD     BIT(4)
+#define CR_MOV_TO_CR0 0x000 /* exit qualification: MOV to CR0 from EAX (SDM table 28-3) */
+#define CR_MOV_TO_CR4 0x004
+#define MOV_CR_LEN    3
+
+static const uint64_t pdpt[4] = {
+	0x10000 | PDPTE_P | PDPTE_PWT | PDPTE_PCD,
+	(BIT(MAXPHYADDR) - 0x1000) | PDPTE_P, /* the highest address the guest has */
+	0, /* not present */
+	0xfff0000000000ffeull, /* not present: the other bits are ignored, reserved or not */
+};
+
+/* The bits that make a present PDPTE invalid (SDM vol. 3A table 4-8): 2:1, 8:5, MAXPHYADDR
+ * and up. */
+static const uint64_t pdpte_reserved[] = {
+	BIT(1), BIT(2), BIT(5), BIT(6), BIT(7), BIT(8), BIT(MAXPHYADDR), BIT(51), BIT(63),
+};
+
+static int setup_ram(void **state)
+{
+	setup(state);
+	assert_int_equal(host_guest_mem_alloc(&vm.mem, PAE_RAM_BYTES), 0);
+	assert_int_equal(guest_mem_write(&vm.mem, PDPT_GPA, pdpt, sizeof(pdpt)), 0);
+	return 0;
+}
+
+static int teardown_ram(void **state)
+{
+	host_guest_mem_free(&vm.mem);
+	return 0;
+}
+
+static void assert_vmcs_pdptes(const uint64_t want[4])
+{
+	assert_int_equal(*slot(VMCS_GUEST_PDPTE0), want[0]);
+	assert_int_equal(*slot(VMCS_GUEST_PDPTE1), want[1]);
+	assert_int_equal(*slot(VMCS_GUEST_PDPTE2), want[2]);
+	assert_int_equal(*slot(VMCS_GUEST_PDPTE3), want[3]);
+}
+
+/* A 32-bit kernel's state with PAE on; paging too if pg. */
+static void pae_sregs(struct plinth_kvm_sregs *s, bool pg, uint64_t cr3)
+{
+	vcpu_get_sregs(&vcpu, s);
+	to_protected32(s);
+	s->cr4 = X86_CR4_PAE;
+	if (pg)
+		s->cr0 |= X86_CR0_PG;
+	s->cr3 = cr3;
+}
+
+static void test_sregs_pae_loads_pdptes(void **state)
+{
+	static const uint64_t zero[4];
+	struct plinth_kvm_sregs s, again;
+	uint64_t pdpt2[4] = { 0x20000 | PDPTE_P, 0, 0x21000 | PDPTE_P, 0 };
+	unsigned int writes;
+
+	/* Protected mode with PAE but no paging: the VMCS fields stay as they were. */
+	pae_sregs(&s, false, PDPT_GPA);
+	assert_int_equal(vcpu_set_sregs(&vcpu, &s), 0);
+	assert_vmcs_pdptes(zero);
+
+	/* CR3 bits 4:0 and 63:32 are not part of the PDPT's address in PAE paging. */
+	pae_sregs(&s, true, (1ull << 32) | PDPT_GPA | 0x18);
+	assert_int_equal(vcpu_set_sregs(&vcpu, &s), 0);
+	assert_vmcs_pdptes(pdpt);
+	vcpu_regs_flush(&vcpu);
+	vcpu_regs_exit(&vcpu);
+	vcpu_get_sregs(&vcpu, &again);
+	assert_memory_equal(&s, &again, sizeof(s));
+
+	/* ONE_REG CR3 loads them from the new PDPT; CR2 and CR8 leave them alone. */
+	assert_int_equal(guest_mem_write(&vm.mem, PDPT2_GPA, pdpt2, sizeof(pdpt2)), 0);
+	assert_int_equal(one_reg_set(PLINTH_KVM_REG_CR(3), PDPT2_GPA), 0);
+	assert_vmcs_pdptes(pdpt2);
+	writes = vmcs.writes;
+	assert_int_equal(one_reg_set(PLINTH_KVM_REG_CR(2), 0x1000), 0);
+	assert_int_equal(one_reg_set(PLINTH_KVM_REG_CR(8), 1), 0);
+	assert_int_equal(vmcs.writes, writes);
+
+	/* Into PAE paging by ONE_REG CR0, from a state without paging. */
+	pae_sregs(&s, false, PDPT_GPA);
+	assert_int_equal(vcpu_set_sregs(&vcpu, &s), 0);
+	assert_int_equal(one_reg_set(PLINTH_KVM_REG_CR(0), s.cr0 | X86_CR0_PG), 0);
+	assert_vmcs_pdptes(pdpt);
+}
+
+static void test_sregs_pae_pdptes_refused(void **state)
+{
+	struct plinth_kvm_sregs s, nopg;
+	uint64_t bad[4], v;
+
+	/* A present PDPTE with any reserved bit: the set changes nothing. */
+	pae_sregs(&s, true, PDPT_GPA);
+	for (unsigned int i = 0; i < ARRAY_SIZE(pdpte_reserved); i++) {
+		memcpy(bad, pdpt, sizeof(bad));
+		bad[i % 2] |= pdpte_reserved[i];
+		assert_int_equal(guest_mem_write(&vm.mem, PDPT_GPA, bad, sizeof(bad)), 0);
+		set_sregs_refused(&s, "present PDPTE with a reserved bit");
+	}
+	assert_int_equal(guest_mem_write(&vm.mem, PDPT_GPA, pdpt, sizeof(pdpt)), 0);
+
+	/* A PDPT outside RAM, whether CR3 is within MAXPHYADDR or not. */
+	pae_sregs(&s, true, PAE_RAM_BYTES);
+	set_sregs_refused(&s, "PDPT past the end of RAM");
+	pae_sregs(&s, true, 0xfee00000);
+	set_sregs_refused(&s, "PDPT in the APIC page");
+
+	/* ONE_REG CR0 into PAE paging and CR3 under it, on a bad PDPT. */
+	pae_sregs(&nopg, false, PDPT_GPA);
+	assert_int_equal(vcpu_set_sregs(&vcpu, &nopg), 0);
+	bad[0] = pdpt[0] | BIT(2);
+	assert_int_equal(guest_mem_write(&vm.mem, PDPT_GPA, bad, 8), 0);
+	v = nopg.cr0 | X86_CR0_PG;
+	one_reg_refused(PLINTH_KVM_REG_CR(0), &v, -EINVAL);
+	assert_int_equal(guest_mem_write(&vm.mem, PDPT_GPA, pdpt, sizeof(pdpt)), 0);
+	assert_int_equal(one_reg_set(PLINTH_KVM_REG_CR(0), v), 0);
+	v = PAE_RAM_BYTES - 0x20; /* the last 32 bytes of RAM: zeros, all not present */
+	assert_int_equal(one_reg_set(PLINTH_KVM_REG_CR(3), v), 0);
+	v = PAE_RAM_BYTES;
+	one_reg_refused(PLINTH_KVM_REG_CR(3), &v, -EINVAL);
+}
+
+/* One CR-access exit: MOV to CR (qual) from EAX = value, as vmx_exit_cr_access handles it and
+ * the next entry sees it. */
+static void mov_to_cr_exit(uint64_t qual, uint64_t value)
+{
+	vcpu_regs_flush(&vcpu);
+	vcpu_regs_exit(&vcpu);
+	*slot(VMCS_EXIT_QUALIFICATION) = qual;
+	*slot(VMCS_EXIT_INSTRUCTION_LEN) = MOV_CR_LEN;
+	vcpu.regs[VCPU_REG_RAX] = value;
+	assert_int_equal(vmx_exit_cr_access(&vcpu), 0);
+	vcpu_regs_flush(&vcpu);
+}
+
+static void test_mov_cr0_pae_loads_pdptes(void **state)
+{
+	struct plinth_kvm_sregs s;
+	uint64_t cr0, rip, bad[4];
+
+	pae_sregs(&s, false, PDPT_GPA);
+	assert_int_equal(vcpu_set_sregs(&vcpu, &s), 0);
+	cr0 = s.cr0 | X86_CR0_PG;
+	rip = vcpu_reg_read(&vcpu, VCPU_REG_RIP);
+	mov_to_cr_exit(CR_MOV_TO_CR0, cr0);
+	assert_int_equal(*slot(VMCS_CR0_READ_SHADOW), cr0);
+	assert_int_equal(*slot(VMCS_GUEST_RIP), rip + MOV_CR_LEN);
+	assert_vmcs_pdptes(pdpt);
+
+	/* Paging off loads nothing, even from a bad PDPT; paging on again with it is #GP and
+	 * leaves CR0, RIP and the PDPTEs as they were. */
+	memcpy(bad, pdpt, sizeof(bad));
+	bad[3] = 0x30000 | PDPTE_P | BIT(MAXPHYADDR);
+	assert_int_equal(guest_mem_write(&vm.mem, PDPT_GPA, bad, sizeof(bad)), 0);
+	mov_to_cr_exit(CR_MOV_TO_CR0, s.cr0);
+	assert_int_equal(*slot(VMCS_CR0_READ_SHADOW), s.cr0);
+	assert_vmcs_pdptes(pdpt);
+	rip = *slot(VMCS_GUEST_RIP);
+	exception_expected = true;
+	mov_to_cr_exit(CR_MOV_TO_CR0, cr0);
+	assert_int_equal(exception_vector, 13);
+	assert_int_equal(*slot(VMCS_CR0_READ_SHADOW), s.cr0);
+	assert_int_equal(*slot(VMCS_GUEST_RIP), rip);
+	assert_vmcs_pdptes(pdpt);
+
+	/* A PDPT outside RAM: #GP as well. */
+	exception_vector = -1;
+	pae_sregs(&s, false, PAE_RAM_BYTES);
+	assert_int_equal(vcpu_set_sregs(&vcpu, &s), 0);
+	mov_to_cr_exit(CR_MOV_TO_CR0, cr0);
+	assert_int_equal(exception_vector, 13);
+	assert_int_equal(*slot(VMCS_CR0_READ_SHADOW), s.cr0);
+	exception_expected = false;
+
+	/* Long mode is not PAE paging: enabling paging with LME loads nothing. */
+	memset(bad, 0, sizeof(bad));
+	assert_int_equal(guest_mem_write(&vm.mem, PDPT_GPA, bad, sizeof(bad)), 0);
+	pae_sregs(&s, false, PDPT_GPA);
+	s.efer |= X86_EFER_LME;
+	assert_int_equal(vcpu_set_sregs(&vcpu, &s), 0);
+	mov_to_cr_exit(CR_MOV_TO_CR0, cr0);
+	assert_int_equal(*slot(VMCS_CR0_READ_SHADOW), cr0);
+	assert_int_equal(*slot(VMCS_GUEST_IA32_EFER) & X86_EFER_LMA, X86_EFER_LMA);
+	assert_vmcs_pdptes(pdpt);
+}
+
+/* MOV to CR4 under PAE paging reloads the PDPTEs when it changes PSE (or PAE, PGE, SMEP), not
+ * for the other bits. */
+static void test_mov_cr4_pae_loads_pdptes(void **state)
+{
+	struct plinth_kvm_sregs s;
+	uint64_t pdpt2[4] = { 0x40000 | PDPTE_P, 0x41000 | PDPTE_P, 0, 0 };
+
+	pae_sregs(&s, true, PDPT_GPA);
+	assert_int_equal(vcpu_set_sregs(&vcpu, &s), 0);
+	assert_vmcs_pdptes(pdpt);
+	/* The guest changes its PDPT in memory: the CPU keeps the PDPTEs it loaded. */
+	assert_int_equal(guest_mem_write(&vm.mem, PDPT_GPA, pdpt2, sizeof(pdpt2)), 0);
+	mov_to_cr_exit(CR_MOV_TO_CR4, X86_CR4_PAE | CR4_VME);
+	assert_int_equal(*slot(VMCS_CR4_READ_SHADOW), X86_CR4_PAE | CR4_VME);
+	assert_vmcs_pdptes(pdpt);
+	mov_to_cr_exit(CR_MOV_TO_CR4, X86_CR4_PAE | CR4_VME | CR4_PSE);
+	assert_int_equal(*slot(VMCS_CR4_READ_SHADOW), X86_CR4_PAE | CR4_VME | CR4_PSE);
+	assert_vmcs_pdptes(pdpt2);
+
+	/* A bad PDPTE makes the same change #GP. */
+	pdpt2[1] |= BIT(5);
+	assert_int_equal(guest_mem_write(&vm.mem, PDPT_GPA, pdpt2, sizeof(pdpt2)), 0);
+	exception_expected = true;
+	mov_to_cr_exit(CR_MOV_TO_CR4, X86_CR4_PAE | CR4_VME);
+	assert_int_equal(exception_vector, 13);
+	assert_int_equal(*slot(VMCS_CR4_READ_SHADOW), X86_CR4_PAE | CR4_VME | CR4_PSE);
+	pdpt2[1] &= ~BIT(5);
+	assert_vmcs_pdptes(pdpt2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1186,6 +1423,14 @@ int main(void)
 		cmocka_unit_test_setup(test_one_reg_seg, setup),
 		cmocka_unit_test_setup(test_one_reg_msr_canonical, setup),
 		cmocka_unit_test_setup(test_one_reg_msr_values, setup),
+		cmocka_unit_test_setup_teardown(test_sregs_pae_loads_pdptes, setup_ram,
+						teardown_ram),
+		cmocka_unit_test_setup_teardown(test_sregs_pae_pdptes_refused, setup_ram,
+						teardown_ram),
+		cmocka_unit_test_setup_teardown(test_mov_cr0_pae_loads_pdptes, setup_ram,
+						teardown_ram),
+		cmocka_unit_test_setup_teardown(test_mov_cr4_pae_loads_pdptes, setup_ram,
+						teardown_ram),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "arch/x86/vmx/vcpu_mem.h"
+#include "arch/x86/vmx/vmcs_fields.h"
 #include "arch/x86/vmx/vmx_exit.h"
+#include "arch/x86/vmx/vmx_insn.h"
 #include "core/guest_mem.h"
 #include "core/string.h"
 #include "core/vm.h"
@@ -73,6 +75,7 @@ int vcpu_translate(struct vcpu *vcpu, uint64_t gla, unsigned int access, uint64_
 {
 	bool fetch = access & EMUL_ACC_FETCH;
 	struct emul_paging pg;
+	uint64_t pdptes[4];
 
 	/* Of the bits the walk reads, only CR0.WP is the guest's (a VMREAD), and fetches do not
 	 * look at it (SDM vol. 3A 4.6.1). */
@@ -88,7 +91,16 @@ int vcpu_translate(struct vcpu *vcpu, uint64_t gla, unsigned int access, uint64_
 	pg.rflags = ((pg.cr4 & EMUL_CR4_SMAP) && !fetch) ? vcpu_reg_read(vcpu, VCPU_REG_RFLAGS) : 0;
 	pg.cpl = vcpu_cpl(vcpu);
 	pg.maxphyaddr = vcpu->vm->maxphyaddr;
+	/* PAE paging walks the PDPTEs the CPU loaded (the VMCS's), not the PDPT in memory,
+	 * which the guest may have changed without reloading CR3 (SDM vol. 3A 4.4.1). */
 	pg.pdptes = NULL;
+	if ((pg.cr4 & EMUL_CR4_PAE) && !(pg.efer & EMUL_EFER_LMA)) {
+		for (unsigned int i = 0; i < 4; i++) {
+			vcpu->stats.vmreads++;
+			pdptes[i] = vmx_vmread(VMCS_GUEST_PDPTE0 + 2 * i);
+		}
+		pg.pdptes = pdptes;
+	}
 	pg.opaque = vcpu->vm;
 	pg.read_pte = read_pte;
 	pg.cmpxchg_pte = cmpxchg_pte;

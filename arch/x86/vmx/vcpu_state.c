@@ -376,10 +376,26 @@ static int check_sregs(struct vcpu *vcpu, const struct plinth_kvm_sregs *sregs)
 	return check_dt(&sregs->gdt, va) || check_dt(&sregs->idt, va) ? -EINVAL : 0;
 }
 
+/* A state in PAE paging needs its PDPTEs in the VMCS (VM entry takes them from there with EPT):
+ * read from the PDPT at CR3 as MOV to CR3 would (SDM vol. 3A 4.4.1). 1 with pdptes filled, 0
+ * when the state is not in PAE paging, -EINVAL when they cannot be loaded. */
+static int sregs_pdptes(struct vcpu *vcpu, const struct plinth_kvm_sregs *sregs, uint64_t pdptes[4])
+{
+	if (!vcpu_pae_paging(sregs->cr0, sregs->cr4, sregs->efer))
+		return 0;
+	return vcpu_pdptes_from_guest(vcpu, sregs->cr3, pdptes) ? -EINVAL : 1;
+}
+
 int vcpu_set_sregs(struct vcpu *vcpu, const struct plinth_kvm_sregs *sregs)
 {
+	uint64_t pdptes[4];
+	int load_pdptes;
+
 	if (check_sregs(vcpu, sregs))
 		return -EINVAL;
+	load_pdptes = sregs_pdptes(vcpu, sregs, pdptes);
+	if (load_pdptes < 0)
+		return load_pdptes;
 	for (unsigned int seg = VCPU_SEG_ES; seg <= VCPU_SEG_TR; seg++)
 		seg_set(vcpu, seg, SREGS_SEG(sregs, seg));
 	dt_set(vcpu, VCPU_SEG_GDTR, &sregs->gdt);
@@ -390,6 +406,8 @@ int vcpu_set_sregs(struct vcpu *vcpu, const struct plinth_kvm_sregs *sregs)
 	cr_write(vcpu, 4, sregs->cr4);
 	cr_write(vcpu, 8, sregs->cr8);
 	cr_write(vcpu, PLINTH_KVM_CR_EFER, sregs->efer);
+	if (load_pdptes)
+		vcpu_pdptes_to_vmcs(vcpu, pdptes);
 	return 0;
 }
 
@@ -777,12 +795,21 @@ static int set_one_gpr(struct vcpu *vcpu, uint32_t n, uint64_t value)
 static int set_one_cr(struct vcpu *vcpu, uint32_t index, uint64_t value)
 {
 	struct plinth_kvm_sregs sregs;
+	uint64_t pdptes[4];
+	int load_pdptes = 0;
 
 	vcpu_get_sregs(vcpu, &sregs);
 	*sregs_cr(&sregs, index) = value;
 	if (check_sregs(vcpu, &sregs))
 		return -EINVAL;
+	/* CR2 and CR8 have nothing to do with the PDPTEs. */
+	if (index != 2 && index != 8)
+		load_pdptes = sregs_pdptes(vcpu, &sregs, pdptes);
+	if (load_pdptes < 0)
+		return load_pdptes;
 	cr_write(vcpu, index, value);
+	if (load_pdptes)
+		vcpu_pdptes_to_vmcs(vcpu, pdptes);
 	return 0;
 }
 

@@ -39,7 +39,9 @@ int vcpu_set_regs(struct vcpu *vcpu, const struct plinth_kvm_regs *regs);
  * applies the checks of VM entry that lie within these registers (SDM 27.3.1.1, 27.3.1.2) and
  * those of MOV to CR0/CR4 and WRMSR to EFER; interrupt_bitmap must be zero (no virtual interrupt
  * controller: an injected interrupt is the events' business) and apic_base
- * PLINTH_KVM_APIC_BASE. */
+ * PLINTH_KVM_APIC_BASE. A state in PAE paging gets its four PDPTEs from the PDPT at CR3 in guest
+ * RAM, as MOV to CR3 loads them: a PDPT outside RAM or a present PDPTE with a reserved bit is
+ * -EINVAL. */
 void vcpu_get_sregs(struct vcpu *vcpu, struct plinth_kvm_sregs *sregs);
 int vcpu_set_sregs(struct vcpu *vcpu, const struct plinth_kvm_sregs *sregs);
 
@@ -62,9 +64,10 @@ int vcpu_state_check(struct vcpu *vcpu, uint64_t changed);
  * plinth does not know (any size), -EINVAL for a known register whose id names another size.
  * A set is checked as the set of the structure that holds the register (the current state with
  * that one field changed), so EFER.LMA, CR0.PG and CS.L, which must agree, change together
- * only through vcpu_set_sregs. The MSRs: EFER (as CR 0x100), the SYSENTER trio, PAT and the
- * deferred syscall MSRs, KERNEL_GS_BASE and TSC_AUX, each refused with the values WRMSR would
- * refuse.
+ * only through vcpu_set_sregs; a CR0, CR3, CR4 or EFER set that leaves the vCPU in PAE paging
+ * loads the PDPTEs as vcpu_set_sregs does. The MSRs: EFER (as CR 0x100), the SYSENTER trio, PAT
+ * and the deferred syscall MSRs, KERNEL_GS_BASE and TSC_AUX, each refused with the values WRMSR
+ * would refuse.
  */
 int vcpu_one_reg_size(uint64_t id);
 int vcpu_get_one_reg(struct vcpu *vcpu, uint64_t id, void *buf);

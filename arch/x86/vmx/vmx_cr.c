@@ -5,6 +5,9 @@
  * mode changes (EFER.LMA and the IA-32e mode entry control), features hidden by CPUID and the
  * VMX-required bits are all under its control. Writes are checked as the SDM says the CPU
  * checks them (vol. 3 2.5, vol. 2 MOV to CR) and refused with #GP.
+ *
+ * With EPT, VM entry takes the four PDPTEs of PAE paging from the VMCS, not from memory (SDM
+ * vol. 3C 27.3.2.4): a write plinth emulates that would make the CPU load them loads them here.
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vcpu_state.h"
@@ -15,6 +18,7 @@
 #include "arch/x86/vmx/vmx_insn.h"
 #include "core/compiler.h"
 #include "core/errno.h"
+#include "core/guest_mem.h"
 #include "core/vm.h"
 
 #define X86_CR0_EM   BIT(2)
@@ -39,6 +43,15 @@
 #define CR_TYPE_MOV_FROM    1
 #define CR_TYPE_CLTS	    2
 #define CR_TYPE_LMSW	    3
+
+/* What MOV to CR0/CR4 loads the PDPTEs on, when it leaves PAE paging on (SDM vol. 3A 4.4.1). */
+#define CR0_PDPTE_BITS (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW)
+#define CR4_PDPTE_BITS (X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PSE | X86_CR4_SMEP)
+/* A present PDPTE: bits 2:1 and 8:5 reserved, and those from MAXPHYADDR up (SDM vol. 3A 4.4.1,
+ * table 4-8). */
+#define PDPTE_P		   BIT(0)
+#define PDPTE_RESERVED_LOW 0x1e6ull
+#define PAE_CR3_PDPT_MASK  0xffffffe0ull
 
 #define CR0_HOST_OWNED (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW | X86_CR0_NE | X86_CR0_ET)
 /* Guest-owned CR4 bits: ones a kernel flips at run time (PGE for global TLB flushes) and that
@@ -112,6 +125,35 @@ static void set_long_mode(struct vcpu *vcpu, bool on)
 	vcpu_reg_write(vcpu, VCPU_REG_ENTRY_CTLS, entry);
 }
 
+bool vcpu_pae_paging(uint64_t cr0, uint64_t cr4, uint64_t efer)
+{
+	/* With PG set, EFER.LMA equals LME: long mode is LME, before MOV to CR0 sets LMA too. */
+	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & X86_EFER_LME);
+}
+
+int vcpu_pdptes_from_guest(struct vcpu *vcpu, uint64_t cr3, uint64_t pdptes[4])
+{
+	uint64_t reserved = PDPTE_RESERVED_LOW | ~0ull << vcpu->vm->maxphyaddr;
+
+	/* PAE paging uses CR3 bits 31:5 alone, whatever is above them. */
+	if (guest_mem_read(&vcpu->vm->mem, cr3 & PAE_CR3_PDPT_MASK, pdptes, 4 * sizeof(*pdptes)))
+		return -EINVAL;
+	for (unsigned int i = 0; i < 4; i++)
+		if ((pdptes[i] & PDPTE_P) && (pdptes[i] & reserved))
+			return -EINVAL;
+	return 0;
+}
+
+void vcpu_pdptes_to_vmcs(struct vcpu *vcpu, const uint64_t pdptes[4])
+{
+	static const uint32_t field[4] = { VMCS_GUEST_PDPTE0, VMCS_GUEST_PDPTE1, VMCS_GUEST_PDPTE2,
+					   VMCS_GUEST_PDPTE3 };
+
+	for (unsigned int i = 0; i < 4; i++)
+		vmx_vmwrite(field[i], pdptes[i]);
+	vcpu->stats.vmwrites += 4;
+}
+
 void vcpu_set_cr0(struct vcpu *vcpu, uint64_t value)
 {
 	/* The CPU runs with caches on and the VMX-fixed bits set, whatever the guest believes;
@@ -129,7 +171,8 @@ void vcpu_set_cr0(struct vcpu *vcpu, uint64_t value)
 static int guest_write_cr0(struct vcpu *vcpu, uint64_t value)
 {
 	uint64_t old = vcpu_guest_cr0(vcpu);
-	uint64_t efer;
+	uint64_t efer, pdptes[4];
+	bool load_pdptes;
 
 	value |= X86_CR0_ET; /* hard-wired to 1 since the i486 */
 	if (value >> 32)
@@ -139,6 +182,11 @@ static int guest_write_cr0(struct vcpu *vcpu, uint64_t value)
 	if ((value & X86_CR0_PG) && !(value & X86_CR0_PE))
 		return -EINVAL;
 	efer = vcpu_reg_read(vcpu, VCPU_REG_EFER);
+	/* PAE paging excludes both long-mode branches below: nothing fails after the load. */
+	load_pdptes = ((value ^ old) & CR0_PDPTE_BITS) &&
+		      vcpu_pae_paging(value, vcpu_guest_cr4_bits(vcpu, X86_CR4_PAE), efer);
+	if (load_pdptes && vcpu_pdptes_from_guest(vcpu, vcpu_reg_read(vcpu, VCPU_REG_CR3), pdptes))
+		return -EINVAL;
 	if ((value & X86_CR0_PG) && !(old & X86_CR0_PG) && (efer & X86_EFER_LME)) {
 		if (!(vcpu_guest_cr4(vcpu) & X86_CR4_PAE))
 			return -EINVAL;
@@ -151,6 +199,8 @@ static int guest_write_cr0(struct vcpu *vcpu, uint64_t value)
 		set_long_mode(vcpu, false);
 	}
 	vcpu_set_cr0(vcpu, value);
+	if (load_pdptes)
+		vcpu_pdptes_to_vmcs(vcpu, pdptes);
 	return 0;
 }
 
@@ -166,8 +216,9 @@ static void set_cr4(struct vcpu *vcpu, uint64_t value)
 
 static int guest_write_cr4(struct vcpu *vcpu, uint64_t value)
 {
-	uint64_t old = vcpu_guest_cr4(vcpu);
-	bool lma = vcpu_reg_read(vcpu, VCPU_REG_EFER) & X86_EFER_LMA;
+	uint64_t old = vcpu_guest_cr4(vcpu), pdptes[4];
+	uint64_t efer = vcpu_reg_read(vcpu, VCPU_REG_EFER);
+	bool lma = efer & X86_EFER_LMA, load_pdptes;
 
 	if (value & ~vcpu_cr4_allowed(vcpu))
 		return -EINVAL;
@@ -178,7 +229,13 @@ static int guest_write_cr4(struct vcpu *vcpu, uint64_t value)
 	if ((value & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
 	    (!lma || (vcpu_reg_read(vcpu, VCPU_REG_CR3) & 0xfff)))
 		return -EINVAL;
+	load_pdptes = ((value ^ old) & CR4_PDPTE_BITS) &&
+		      vcpu_pae_paging(vcpu_guest_cr0_bits(vcpu, X86_CR0_PG), value, efer);
+	if (load_pdptes && vcpu_pdptes_from_guest(vcpu, vcpu_reg_read(vcpu, VCPU_REG_CR3), pdptes))
+		return -EINVAL;
 	set_cr4(vcpu, value);
+	if (load_pdptes)
+		vcpu_pdptes_to_vmcs(vcpu, pdptes);
 	return 0;
 }
 

@@ -51,6 +51,14 @@ static inline uint32_t vcpu_cpl(struct vcpu *vcpu)
 void vcpu_set_cr0(struct vcpu *vcpu, uint64_t value); /* validated already */
 int vcpu_write_efer(struct vcpu *vcpu, uint64_t value); /* -EINVAL: #GP */
 void vcpu_set_cr4_initial(struct vcpu *vcpu, uint64_t value);
+/* PAE paging (CR0.PG, CR4.PAE, no IA-32e mode), whose four PDPTEs VM entry takes from the VMCS
+ * with EPT (SDM vol. 3C 27.3.2.4): whoever puts a vCPU in it or changes its CR3 without the CPU
+ * loads them, as MOV to CR3 does. vcpu_pdptes_from_guest reads them from the PDPT at cr3 in
+ * guest RAM: 0, or -EINVAL (changing nothing) when the PDPT is not all RAM or a present entry
+ * has a reserved bit set. vcpu_pdptes_to_vmcs writes them to the VMCS. */
+bool vcpu_pae_paging(uint64_t cr0, uint64_t cr4, uint64_t efer);
+int vcpu_pdptes_from_guest(struct vcpu *vcpu, uint64_t cr3, uint64_t pdptes[4]);
+void vcpu_pdptes_to_vmcs(struct vcpu *vcpu, const uint64_t pdptes[4]);
 uint64_t vcpu_cr0_host_owned(void);
 uint64_t vcpu_cr4_host_owned(void);
 void vcpu_requeue_vectoring_event(struct vcpu *vcpu, uint32_t info);
