@@ -10,7 +10,9 @@
 #include <stdint.h>
 
 #define BOOT_INFO_MAGIC	  0x4f464e49544e4c50ull /* "PLNTINFO" little-endian */
-#define BOOT_INFO_VERSION 1
+#define BOOT_INFO_VERSION 2
+/* The AP start-up page, then the PML4, PDPT and page directory that map it (arch/x86/smp.c). */
+#define BOOT_AP_TRAMPOLINE_PAGES 4
 
 #define BOOT_MAX_MEM_RANGES  512
 #define BOOT_MAX_MODULES     32
@@ -74,6 +76,10 @@ struct boot_info {
 	uint64_t image_len;
 	/* TSC at the core's first instruction (Bochs: executed-instruction count). */
 	uint64_t tsc_at_entry;
+	/* BOOT_AP_TRAMPOLINE_PAGES below 1 MiB that the loader kept for the AP start-up code
+	 * (plinth.efi: before ExitBootServices, while the firmware still owns low memory); 0: the
+	 * core picks usable pages from the memory map (multiboot2). */
+	uint64_t ap_trampoline_hpa;
 };
 
 #endif

@@ -10,6 +10,7 @@
 #include "core/heap.h"
 #include "core/compiler.h"
 #include "core/errno.h"
+#include "core/spinlock.h"
 #include "core/string.h"
 
 #define HEAP_MIN_SHIFT 4 /* smallest class: 16 bytes */
@@ -175,6 +176,7 @@ int heap_free(struct heap *h, void *p)
 }
 
 static struct heap *kheap;
+static spinlock_t kheap_lock = SPINLOCK_INIT; /* every CPU allocates */
 
 void kheap_set(struct heap *h)
 {
@@ -183,12 +185,22 @@ void kheap_set(struct heap *h)
 
 void *kmalloc(size_t size)
 {
-	return kheap ? heap_alloc(kheap, size) : NULL;
+	void *p;
+
+	if (!kheap)
+		return NULL;
+	spin_lock(&kheap_lock);
+	p = heap_alloc(kheap, size);
+	spin_unlock(&kheap_lock);
+	return p;
 }
 
 void kfree(void *p)
 {
 	/* A bad pointer is plinth's own bug; heap_free has refused it and changed nothing. */
-	if (kheap)
-		heap_free(kheap, p);
+	if (!kheap)
+		return;
+	spin_lock(&kheap_lock);
+	heap_free(kheap, p);
+	spin_unlock(&kheap_lock);
 }

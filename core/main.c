@@ -6,6 +6,7 @@
 #include "arch/x86/layout.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_caps.h"
@@ -211,8 +212,6 @@ static void run_guests(void)
 {
 	unsigned int ran = 0;
 
-	legacy_pic_mask_all();
-	pr_info("tsc: %llu kHz (measured against the PIT)\n", (unsigned long long)tsc_calibrate());
 	if (!config.nguests) {
 		pr_info("plinth: no guests configured; add a [guest NAME] section to %s "
 			"(docs/config.md)\n",
@@ -286,6 +285,9 @@ void plinth_entry(uint32_t loader, uint64_t info_hpa, uint32_t mb2_magic, uint64
 	selftest_run(config.selftest);
 
 	vmx_bring_up(tsc_at_entry);
+	legacy_pic_mask_all();
+	pr_info("tsc: %llu kHz (measured against the PIT)\n", (unsigned long long)tsc_calibrate());
+	smp_boot(&boot_info, !strcmp(config.selftest, "phantom-cpu"));
 	run_guests();
 	plinth_halt();
 }

@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/memmap.h"
 #include "core/palloc.h"
+#include "core/spinlock.h"
 #include "core/string.h"
 
 /* Normalising can split ranges; twice the input is the bound. */
@@ -18,6 +19,7 @@ static struct mem_range mem_map[MEM_MAP_CAP];
 static uint64_t memmap_scratch[2 * BOOT_MAX_MEM_RANGES];
 static size_t mem_map_len;
 static struct palloc phys_pages;
+static spinlock_t phys_pages_lock = SPINLOCK_INIT; /* every CPU allocates */
 static uint64_t bitmap_hpa;
 static struct heap kernel_heap;
 /* Until paging_init maps all memory, pages must come from the boot direct map's 4 GiB. */
@@ -168,8 +170,11 @@ uint64_t memory_phys_top(void)
 
 int page_alloc_aligned(uint64_t npages, uint64_t align_pages, uint64_t *hpa)
 {
-	int err = palloc_alloc(&phys_pages, npages, align_pages, alloc_limit_hpa, hpa);
+	int err;
 
+	spin_lock(&phys_pages_lock);
+	err = palloc_alloc(&phys_pages, npages, align_pages, alloc_limit_hpa, hpa);
+	spin_unlock(&phys_pages_lock);
 	if (!err)
 		memset(phys_to_virt(*hpa), 0, npages * PAGE_SIZE);
 	return err;
@@ -182,12 +187,44 @@ int page_alloc(uint64_t npages, uint64_t *hpa)
 
 int page_free(uint64_t hpa, uint64_t npages)
 {
-	return palloc_free(&phys_pages, hpa, npages);
+	int err;
+
+	spin_lock(&phys_pages_lock);
+	err = palloc_free(&phys_pages, hpa, npages);
+	spin_unlock(&phys_pages_lock);
+	return err;
 }
 
 uint64_t pages_free(void)
 {
 	return phys_pages.free_pages;
+}
+
+#define LOW_PAGES_START 0x1000ull /* past the real-mode IVT and BIOS data area */
+#define LOW_PAGES_END	0x9f000ull /* below the smallest EBDA */
+
+int memory_low_pages(uint64_t npages, uint64_t *hpa)
+{
+	uint64_t bytes = npages * PAGE_SIZE, past;
+
+	/* The highest fit: firmware and loaders crowd the bottom of low memory. */
+	for (size_t i = mem_map_len; i-- > 0;) {
+		const struct mem_range *r = &mem_map[i];
+		uint64_t start = ALIGN_UP(MAX(r->base, LOW_PAGES_START), PAGE_SIZE);
+		uint64_t end = ALIGN_DOWN(MIN(r->base + r->len, LOW_PAGES_END), PAGE_SIZE);
+
+		if (r->type != MEM_USABLE || end < start + bytes)
+			continue;
+		for (uint64_t at = end - bytes;; at -= PAGE_SIZE) {
+			if (!overlaps_reservation(at, bytes, &past)) {
+				*hpa = at;
+				return 0;
+			}
+			if (at < start + PAGE_SIZE)
+				break;
+		}
+	}
+	return -ENOMEM;
 }
 
 void memory_print_map(void)

@@ -25,4 +25,11 @@ uint64_t pages_free(void);
 
 void memory_print_map(void);
 
+/*
+ * npages of usable RAM below 640 KiB (real-mode reach; page 0 and the EBDA excluded) that
+ * nothing else uses: plinth never hands out memory below 1 MiB, so they stay the caller's.
+ * For the AP start-up code when the loader kept none. 0 or -ENOMEM.
+ */
+int memory_low_pages(uint64_t npages, uint64_t *hpa);
+
 #endif

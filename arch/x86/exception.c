@@ -5,6 +5,7 @@
  * Printing bypasses the console lock, which the faulting code may hold.
  */
 #include "arch/x86/exception.h"
+#include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
 #include "core/console.h"
@@ -131,6 +132,14 @@ void exception_dispatch(struct exc_frame *f)
 		     "stopped.\n",
 		     cpu->cpu_id, (unsigned long long)f->vector);
 		cpu_halt_forever();
+	}
+	if (f->vector == APIC_WAKE_VECTOR || f->vector == APIC_SPURIOUS_VECTOR) {
+		/* The idle loop's wake-up (arch/x86/smp.c); a spurious interrupt takes no EOI. */
+		if (f->vector == APIC_WAKE_VECTOR)
+			apic_eoi();
+		if (cpu)
+			cpu->exception_depth--;
+		return;
 	}
 	if (f->vector >= 32) {
 		/* plinth takes no device interrupts yet: one that arrives is ignored. */

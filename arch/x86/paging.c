@@ -98,6 +98,11 @@ static int map_image_part(const char *start, const char *end, uint64_t flags)
 	return 0;
 }
 
+uint64_t paging_kernel_pml4_hpa(void)
+{
+	return virt_to_phys(kernel_pml4);
+}
+
 int paging_init(uint64_t phys_top)
 {
 	bool has_1g = cpuid(0x80000001).edx & BIT(26); /* Page1GB */

@@ -30,6 +30,9 @@ uint64_t virt_to_phys(const void *va);
 void paging_set_image_hpa(uint64_t image_hpa);
 uint64_t paging_image_hpa(void);
 
+/* plinth's PML4, for CPUs that start later (arch/x86/smp.c). */
+uint64_t paging_kernel_pml4_hpa(void);
+
 /* Builds and loads the final tables; the direct map covers [0, phys_top). 0 or -ENOMEM. */
 int paging_init(uint64_t phys_top);
 

@@ -47,6 +47,13 @@ struct percpu {
 	/* VMX root operation */
 	bool vmx_on;
 	uint64_t vmxon_hpa;
+	/* Bring-up (arch/x86/smp.c): set by the CPU itself once it runs plinth's code, with
+	 * VMX on (online) or not (boot_error, a negative errno). */
+	bool online;
+	int boot_error;
+	/* Work for this CPU, taken by its idle loop (smp_run_on). */
+	void (*work_fn)(void *arg);
+	void *work_arg;
 };
 
 extern struct percpu percpu_areas[MAX_CPUS];

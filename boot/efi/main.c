@@ -139,6 +139,22 @@ static struct boot_info *alloc_boot_info(void)
 	return bi;
 }
 
+/* Pages below 1 MiB for the APs' real-mode start (a start-up IPI names a page there). After
+ * ExitBootServices low memory may hold nothing usable, so they are taken now; without them the
+ * core runs on the boot CPU alone, and says so. */
+static void reserve_ap_trampoline(struct boot_info *bi)
+{
+	EFI_PHYSICAL_ADDRESS addr = 0x9ffff; /* below the EBDA and the legacy video area */
+
+	if (EFI_ERROR(uefi_call_wrapper(BS->AllocatePages, 4, AllocateMaxAddress, EfiLoaderData,
+					BOOT_AP_TRAMPOLINE_PAGES, &addr))) {
+		econ_printf("plinth.efi: warning: no free pages below 640 KiB for starting the "
+			    "other CPUs\n");
+		return;
+	}
+	bi->ap_trampoline_hpa = addr;
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	EFI_LOADED_IMAGE *li;
@@ -186,6 +202,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		return fail(EFI_INVALID_PARAMETER, "not starting: fix the errors above");
 
 	efi_collect_firmware_info(bi);
+	reserve_ap_trampoline(bi);
 	if (bi->rsdp_len)
 		econ_printf("plinth.efi: ACPI RSDP revision %u at %#llx\n", bi->rsdp[15],
 			    (unsigned long long)bi->rsdp_hpa);

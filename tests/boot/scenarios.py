@@ -126,4 +126,21 @@ SCENARIOS = [
              expect=[BANNER, r'boot: command line "console=com2,115200 loglevel=debug"',
                      r'paging: direct map of \d+ GiB with 1 GiB pages',
                      r'  [0-9a-f]{16}-[0-9a-f]{16} usable', r'^VMX: ready', r'plinth: halted\.']),
+    # Every CPU: ACPI's MADT (Bochs BIOS), INIT-SIPI-SIPI through the trampoline below 640 KiB,
+    # long mode on plinth's tables, VMXON on each; then the demo guest still runs.
+    Scenario('bochs-smp-bringup', 'bochs-bios', cpus=4,
+             expect=[BANNER, r'^VMX: ready',
+                     r'^acpi: MADT at 0x[0-9a-f]+: 4 CPUs \(4 enabled, 0 online-capable\)',
+                     r'^smp: boot CPU is CPU 0 \(APIC id 0\); AP start-up code at 0x[0-9a-f]+$',
+                     r'^smp: CPU 1 \(APIC id 1\) up, VMX on$', r'^smp: CPU 2 \(APIC id 2\) up, VMX on$',
+                     r'^smp: CPU 3 \(APIC id 3\) up, VMX on$', r'^smp: 4 of 4 CPUs online with VMX on$']
+             + DEMO_GUEST + [r'plinth: halted\.'],
+             absent=[r'error', r'exception', r'left out']),
+    # A CPU that ACPI lists but that never answers is reported and left out; the rest go on.
+    Scenario('bochs-smp-phantom-cpu', 'bochs-bios', cpus=2, cmdline='selftest=phantom-cpu',
+             expect=[BANNER, r'^selftest: adding a CPU with APIC id 254 that does not exist$',
+                     r'^smp: CPU 1 \(APIC id 1\) up, VMX on$',
+                     r'^smp: CPU with APIC id 254 did not answer INIT-SIPI-SIPI within 100 ms; left out$',
+                     r'^smp: 2 of 3 CPUs online with VMX on$'] + DEMO_GUEST + [r'plinth: halted\.'],
+             absent=[r'exception']),
 ]

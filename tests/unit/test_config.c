@@ -535,7 +535,7 @@ static void test_cmdline(void **state)
 	expect_cmdline_error("=x", "command line: option '=x': expected key=value");
 	expect_cmdline_error("selftest=df",
 			     "command line: option 'selftest': invalid selftest 'df' (expected "
-			     "pagefault, gp, ud, vmentry or none)");
+			     "pagefault, gp, ud, vmentry, phantom-cpu or none)");
 	expect_cmdline_error("loglevel=1 loglevel=2", "command line: option 'loglevel': set twice");
 	expect_cmdline_error("console=\"com1",
 			     "command line: option 'console': unterminated quote");

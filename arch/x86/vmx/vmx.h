@@ -24,7 +24,6 @@ struct vmx_host {
 	struct cpuid_snapshot cpuid;
 	uint32_t xsave_bytes; /* XSAVE area size for every state a guest may enable */
 	uint64_t xcr0_host_max; /* XCR0 bits the CPU supports */
-	uint16_t next_vpid;
 };
 
 extern struct vmx_host vmx_host;

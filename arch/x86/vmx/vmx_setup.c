@@ -184,7 +184,6 @@ int vmx_host_init(const struct vmx_raw_caps *raw, const struct vmx_caps *caps)
 
 	vmx_host.raw = *raw;
 	vmx_host.caps = *caps;
-	vmx_host.next_vpid = 1;
 	err = compute_controls(raw, caps);
 	if (err)
 		return err;

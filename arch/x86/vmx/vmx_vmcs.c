@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/memory.h"
 #include "core/panic.h"
+#include "core/spinlock.h"
 #include "core/string.h"
 
 extern char vmx_exit_point[];
@@ -229,6 +230,34 @@ static void xsave_area_init(void *area)
 	*(uint32_t *)(p + 24) = 0x1f80; /* MXCSR */
 }
 
+/* VPIDs of live vCPUs, one bit each; VPID 0 is the host's and never handed out. A VPID
+ * comes back only when its vCPU is freed (and flushed), so two live vCPUs never share one. */
+#define VPID_COUNT 65536
+static uint64_t vpid_used[VPID_COUNT / 64] = { 1 };
+static spinlock_t vpid_lock = SPINLOCK_INIT;
+
+static uint16_t vpid_alloc(void)
+{
+	uint16_t vpid = 0;
+
+	spin_lock(&vpid_lock);
+	for (unsigned int w = 0; w < ARRAY_SIZE(vpid_used) && !vpid; w++) {
+		if (vpid_used[w] == ~0ull)
+			continue;
+		vpid = (uint16_t)(w * 64 + (unsigned int)__builtin_ctzll(~vpid_used[w]));
+		vpid_used[w] |= 1ull << (vpid % 64);
+	}
+	spin_unlock(&vpid_lock);
+	return vpid;
+}
+
+static void vpid_free(uint16_t vpid)
+{
+	spin_lock(&vpid_lock);
+	vpid_used[vpid / 64] &= ~(1ull << (vpid % 64));
+	spin_unlock(&vpid_lock);
+}
+
 int vmx_vcpu_create(struct vcpu *vcpu, uint64_t eptp, const struct vcpu_boot_state *boot)
 {
 	uint64_t xsave_pages = (vmx_host.xsave_bytes + PAGE_SIZE - 1) / PAGE_SIZE;
@@ -249,12 +278,13 @@ int vmx_vcpu_create(struct vcpu *vcpu, uint64_t eptp, const struct vcpu_boot_sta
 	xsave_area_init(vcpu->xsave_area);
 	vcpu->sysregs[SYSREG_XCR0] = 1; /* x87 only, as after reset */
 	vcpu->sysregs[SYSREG_DR6] = DR6_INIT;
-	if (vmx_host.proc2 & PROC2_ENABLE_VPID)
-		vcpu->vpid = vmx_host.next_vpid++;
-	if (vmx_host.next_vpid == 0) {
-		/* Wrapped: tags of ended VMs may still be cached. Start again from 1. */
-		vmx_invvpid(INVVPID_ALL_CONTEXT, 0);
-		vmx_host.next_vpid = 1;
+	if (vmx_host.proc2 & PROC2_ENABLE_VPID) {
+		vcpu->vpid = vpid_alloc();
+		if (!vcpu->vpid) {
+			pr_err("VMX: all %u VPIDs are in use\n", VPID_COUNT - 1);
+			err = -ENOSPC;
+			goto fail;
+		}
 	}
 	vcpu->regs_avail = VCPU_GPRS_IN_REGS; /* they live in regs[] from the start */
 	vcpu->cr0_mask = vcpu_cr0_host_owned();
@@ -284,6 +314,9 @@ int vmx_vcpu_create(struct vcpu *vcpu, uint64_t eptp, const struct vcpu_boot_sta
 	if (!err)
 		return 0;
 fail:
+	if (vcpu->vpid)
+		vpid_free(vcpu->vpid);
+	vcpu->vpid = 0;
 	page_free(vcpu->vmcs_hpa, 1);
 	page_free(vcpu->xsave_hpa, xsave_pages);
 	return err;
@@ -293,8 +326,11 @@ void vmx_vcpu_free(struct vcpu *vcpu)
 {
 	if (vcpu->cpu >= 0)
 		panic("vmx_vcpu_free: vCPU %u is still loaded", vcpu->id);
-	if (vcpu->vpid)
+	if (vcpu->vpid) {
+		/* Its tags may be cached only on the CPU it ran on, which is this one. */
 		vmx_invvpid(INVVPID_SINGLE_CONTEXT, vcpu->vpid);
+		vpid_free(vcpu->vpid);
+	}
 	page_free(vcpu->vmcs_hpa, 1);
 	page_free(vcpu->xsave_hpa, (vmx_host.xsave_bytes + PAGE_SIZE - 1) / PAGE_SIZE);
 }
