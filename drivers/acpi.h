@@ -49,7 +49,7 @@ struct acpi_madt_info {
 	unsigned int nr_cpus_left_out; /* valid CPUs beyond ACPI_MAX_CPUS */
 	unsigned int nr_ioapics;
 	struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
-	unsigned int nr_problems; /* things reported and ignored */
+	unsigned int nr_problems; /* things reported and ignored (the first 32 are printed) */
 };
 
 /* Reads len bytes of host-physical memory at hpa into buf; 0 or a negative errno. */
@@ -60,7 +60,8 @@ typedef int (*acpi_read_fn)(void *ctx, uint64_t hpa, void *buf, size_t len);
  * only used in messages). Tables are read through read(ctx, ...). Returns 0 with *out filled
  * (nr_cpus may still be 0 when the MADT lists no usable CPU), -ENOENT when there is no RSDP or
  * no usable MADT, -EINVAL when the RSDP or the arguments are invalid; every reason is printed.
- * Uses static scratch buffers: call it from one CPU at a time (boot does, before SMP).
+ * Tables are copied into two static 64 KiB buffers: call it from one CPU at a time (the boot
+ * CPU, before SMP); nothing is kept between calls.
  */
 int acpi_find_cpus(const uint8_t *rsdp, uint32_t rsdp_len, uint64_t rsdp_hpa, acpi_read_fn read,
 		   void *ctx, struct acpi_madt_info *out);
