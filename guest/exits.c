@@ -41,14 +41,6 @@ static void on_fault(struct trap_frame *f)
 		fault_vector;                                                         \
 	})
 
-static uint64_t read_cr4(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
-	return v;
-}
-
 static uint64_t xgetbv0(void)
 {
 	uint32_t lo, hi;

@@ -43,45 +43,6 @@ static uint64_t pd_b[512] __attribute__((aligned(4096)));
 volatile uintptr_t pae_resume_ip;
 static volatile uint32_t fault_vector = NO_FAULT, fault_error, fault_cr2;
 
-static inline uint32_t read_cr0(void)
-{
-	uint32_t v;
-
-	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
-	return v;
-}
-
-static inline void write_cr0(uint32_t v)
-{
-	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
-}
-
-static inline uint32_t read_cr4(void)
-{
-	uint32_t v;
-
-	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
-	return v;
-}
-
-static inline void write_cr4(uint32_t v)
-{
-	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
-}
-
-static inline uint32_t read_cr2(void)
-{
-	uint32_t v;
-
-	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
-	return v;
-}
-
-static inline void invlpg(uint32_t la)
-{
-	__asm__ volatile("invlpg (%0)" : : "r"(la) : "memory");
-}
-
 static uint32_t peek(uint32_t addr)
 {
 	return *(volatile uint32_t *)addr;

@@ -181,8 +181,10 @@ static bool start_ap(uint64_t page_hpa, unsigned int cpu_id, uint32_t apic)
 		pr_err("smp: CPU with APIC id %u did not answer INIT-SIPI-SIPI within %u ms; "
 		       "left out\n",
 		       apic, ANSWER_TIMEOUT_US / 1000);
-	/* Parked in wait-for-SIPI: a late start must not run on reused parameters. */
+	/* Parked in wait-for-SIPI before the next AP reuses the parameters and this per-CPU
+	 * slot: a late start must not run on them. */
 	apic_send_init(apic);
+	delay_us(INIT_DELAY_US);
 	return false;
 }
 

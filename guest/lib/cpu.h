@@ -39,17 +39,27 @@ static inline void lidt(const struct desc_ptr *p)
 	__asm__ volatile("lidt %0" : : "m"(*p));
 }
 
-static inline uintptr_t read_cr3(void)
-{
-	uintptr_t v;
+/* read_crN/write_crN for CR0, CR2, CR3 and CR4, of the guest's native width. */
+#define DEFINE_CR_ACCESSORS(n)                                             \
+	static inline uintptr_t read_cr##n(void)                           \
+	{                                                                  \
+		uintptr_t v;                                               \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));          \
+		return v;                                                  \
+	}                                                                  \
+	static inline void write_cr##n(uintptr_t v)                        \
+	{                                                                  \
+		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); \
+	}
+DEFINE_CR_ACCESSORS(0)
+DEFINE_CR_ACCESSORS(2)
+DEFINE_CR_ACCESSORS(3)
+DEFINE_CR_ACCESSORS(4)
+#undef DEFINE_CR_ACCESSORS
 
-	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
-	return v;
-}
-
-static inline void write_cr3(uintptr_t v)
+static inline void invlpg(uintptr_t la)
 {
-	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+	__asm__ volatile("invlpg (%0)" : : "r"(la) : "memory");
 }
 
 static inline __attribute__((noreturn)) void halt_forever(void)
