@@ -620,6 +620,7 @@ static int set_cpus(struct parser *p, const char *v)
 	uint64_t bad_cpu = 0;
 	int err = parse_cpus(v, &p->guest->cpu_mask, &bad_cpu);
 
+	p->guest->cpus_line = p->line;
 	if (err == -ERANGE)
 		return bad_value(p, "CPU %llu out of range (expected 0 to %d)",
 				 (unsigned long long)bad_cpu, MAX_CPUS - 1);

@@ -65,6 +65,7 @@ struct guest_config {
 	struct guest_module_config modules[CONFIG_MAX_MODULES];
 	unsigned int nmodules;
 	uint64_t cpu_mask; /* physical CPUs its vCPUs run on; bit n = CPU n */
+	int cpus_line; /* 0: the default */
 	bool control; /* may use the control hypercalls */
 	uint64_t child_memory_bytes; /* control guests: RAM all its child VMs may use together */
 };

@@ -12,6 +12,7 @@
 #include "core/handle.h"
 #include "core/hypercall.h"
 #include "core/panic.h"
+#include "core/spinlock.h"
 #include "core/string.h"
 #include "core/vm.h"
 #include "guest/include/plinth/hypercall.h"
@@ -20,24 +21,77 @@
 #define CONTROL_MAX_CHILDREN 8 /* child VMs per control guest at a time */
 #define REG_LIST_MAX	     64
 
-/* Every control guest's children, told apart by owner (the control guest's struct vm). */
+/* Every control guest's children, told apart by owner (the control guest's struct vm). Control
+ * guests on different CPUs share the table, so every use takes the lock; it is never held
+ * while a child runs or a VM is made or destroyed. */
 static struct handle_table handles;
+static spinlock_t handles_lock = SPINLOCK_INIT;
+
+static int h_alloc(enum handle_kind kind, void *obj, const void *owner, uint64_t *h)
+{
+	int err;
+
+	spin_lock(&handles_lock);
+	err = handle_alloc(&handles, kind, obj, owner, h);
+	spin_unlock(&handles_lock);
+	return err;
+}
+
+static void *h_lookup(enum handle_kind kind, uint64_t h, const void *owner)
+{
+	void *obj;
+
+	spin_lock(&handles_lock);
+	obj = handle_lookup(&handles, kind, h, owner);
+	spin_unlock(&handles_lock);
+	return obj;
+}
+
+static int h_free(enum handle_kind kind, uint64_t h, const void *owner)
+{
+	int err;
+
+	spin_lock(&handles_lock);
+	err = handle_free(&handles, kind, h, owner);
+	spin_unlock(&handles_lock);
+	return err;
+}
+
+static int h_find_owned(enum handle_kind kind, const void *owner, uint64_t *h)
+{
+	int err;
+
+	spin_lock(&handles_lock);
+	err = handle_find_owned(&handles, kind, owner, h);
+	spin_unlock(&handles_lock);
+	return err;
+}
+
+static unsigned int h_count(enum handle_kind kind, const void *owner)
+{
+	unsigned int n;
+
+	spin_lock(&handles_lock);
+	n = handle_count(&handles, kind, owner);
+	spin_unlock(&handles_lock);
+	return n;
+}
 
 static struct vm *child_vm(struct vcpu *caller, uint64_t h)
 {
-	return handle_lookup(&handles, HANDLE_VM, h, caller->vm);
+	return h_lookup(HANDLE_VM, h, caller->vm);
 }
 
 static struct vcpu *child_vcpu(struct vcpu *caller, uint64_t h)
 {
-	return handle_lookup(&handles, HANDLE_VCPU, h, caller->vm);
+	return h_lookup(HANDLE_VCPU, h, caller->vm);
 }
 
 static void destroy_child(struct vm *ctl, struct vm *vm, uint64_t h)
 {
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		handle_free(&handles, HANDLE_VCPU, vm->vcpus[i]->handle, ctl);
-	handle_free(&handles, HANDLE_VM, h, ctl);
+		h_free(HANDLE_VCPU, vm->vcpus[i]->handle, ctl);
+	h_free(HANDLE_VM, h, ctl);
 	vm_destroy(vm);
 }
 
@@ -45,8 +99,8 @@ void control_release(struct vm *controller)
 {
 	uint64_t h;
 
-	while (!handle_find_owned(&handles, HANDLE_VM, controller, &h))
-		destroy_child(controller, handle_lookup(&handles, HANDLE_VM, h, controller), h);
+	while (!h_find_owned(HANDLE_VM, controller, &h))
+		destroy_child(controller, h_lookup(HANDLE_VM, h, controller), h);
 }
 
 static int64_t create_vm(struct vcpu *caller)
@@ -55,12 +109,12 @@ static int64_t create_vm(struct vcpu *caller)
 	uint64_t h;
 	int err;
 
-	if (handle_count(&handles, HANDLE_VM, ctl) >= CONTROL_MAX_CHILDREN)
+	if (h_count(HANDLE_VM, ctl) >= CONTROL_MAX_CHILDREN)
 		return -ENOSPC;
 	err = vm_create_child(ctl, &vm);
 	if (err)
 		return err;
-	err = handle_alloc(&handles, HANDLE_VM, vm, ctl, &h);
+	err = h_alloc(HANDLE_VM, vm, ctl, &h);
 	if (err) {
 		vm_destroy(vm);
 		return err;
@@ -149,7 +203,7 @@ static int64_t create_vcpu(struct vcpu *caller, uint64_t vm_handle, uint64_t run
 	err = vm_add_vcpu(vm, &vcpu);
 	if (err)
 		return err;
-	err = handle_alloc(&handles, HANDLE_VCPU, vcpu, caller->vm, &h);
+	err = h_alloc(HANDLE_VCPU, vcpu, caller->vm, &h);
 	if (err) {
 		vm_remove_vcpu(vm, vcpu);
 		return err;
@@ -166,7 +220,7 @@ static int64_t destroy_vcpu(struct vcpu *caller, uint64_t h)
 
 	if (!vcpu)
 		return -EBADF;
-	handle_free(&handles, HANDLE_VCPU, h, caller->vm);
+	h_free(HANDLE_VCPU, h, caller->vm);
 	vm_remove_vcpu(vcpu->vm, vcpu);
 	return 0;
 }

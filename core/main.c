@@ -16,6 +16,7 @@
 #include "core/config_files.h"
 #include "core/console.h"
 #include "core/errno.h"
+#include "core/guests_run.h"
 #include "core/log.h"
 #include "core/memory.h"
 #include "core/printf.h"
@@ -156,74 +157,6 @@ static void vmx_bring_up(uint64_t tsc_at_entry)
 		(unsigned long long)ticks, (unsigned long long)console_ticks());
 }
 
-static struct loader_module *module_of(const char *path, struct loader_module *out)
-{
-	const struct boot_module *m = boot_find_module(&boot_info, path);
-
-	if (!m)
-		return NULL;
-	out->data = phys_to_virt(m->hpa);
-	out->len = m->len;
-	return out;
-}
-
-/* One guest from start to end. Returns whether it ran. */
-static bool run_guest(const struct guest_config *gc, unsigned int id)
-{
-	static char mod_args[CONFIG_MAX_MODULES][CONFIG_PATH_LEN + CONFIG_ARGS_LEN + 2];
-	struct loader_module image, mods[CONFIG_MAX_MODULES];
-	struct vm *vm;
-
-	if (!module_of(gc->image, &image)) {
-		pr_err("guest %s: image %s was not loaded; skipping the guest\n", gc->name,
-		       gc->image);
-		return false;
-	}
-	for (unsigned int i = 0; i < gc->nmodules; i++) {
-		const struct guest_module_config *mc = &gc->modules[i];
-
-		if (!module_of(mc->path, &mods[i])) {
-			pr_err("guest %s: module %s was not loaded; skipping the guest\n", gc->name,
-			       mc->path);
-			return false;
-		}
-		ksnprintf(mod_args[i], sizeof(mod_args[i]), "%s%s%s", mc->path,
-			  mc->args[0] ? " " : "", mc->args);
-		mods[i].args = mod_args[i];
-	}
-	if (gc->cpu_mask != 1)
-		pr_warn("guest %s: cpus = ... is not honoured yet; it runs on CPU 0\n", gc->name);
-	if (vm_create(gc, id, &image, mods, gc->nmodules, &vm))
-		return false;
-	if (id == 1 && !strcmp(config.selftest, "vmentry")) {
-		pr_info("selftest: clearing RFLAGS bit 1 of guest %s, which VM entry must refuse\n",
-			gc->name);
-		vcpu_reg_write(vm->vcpus[0], VCPU_REG_RFLAGS, 0);
-	}
-	pr_info("guest %s: starting\n", gc->name);
-	vm_run(vm);
-	vm_destroy(vm);
-	return true;
-}
-
-/* The guests run one after another on the boot CPU; a guest that fails or is stopped does
- * not keep the next from running. */
-static void run_guests(void)
-{
-	unsigned int ran = 0;
-
-	if (!config.nguests) {
-		pr_info("plinth: no guests configured; add a [guest NAME] section to %s "
-			"(docs/config.md)\n",
-			CONFIG_FILE_NAME);
-		return;
-	}
-	for (unsigned int i = 0; i < config.nguests; i++)
-		ran += run_guest(&config.guests[i], i + 1);
-	pr_info("plinth: %u of %u guest%s ran; all have ended\n", ran, config.nguests,
-		config.nguests == 1 ? "" : "s");
-}
-
 void plinth_entry(uint32_t loader, uint64_t info_hpa, uint32_t mb2_magic, uint64_t tsc_at_entry,
 		  uint64_t image_hpa)
 {
@@ -288,6 +221,6 @@ void plinth_entry(uint32_t loader, uint64_t info_hpa, uint32_t mb2_magic, uint64
 	legacy_pic_mask_all();
 	pr_info("tsc: %llu kHz (measured against the PIT)\n", (unsigned long long)tsc_calibrate());
 	smp_boot(&boot_info, !strcmp(config.selftest, "phantom-cpu"));
-	run_guests();
+	guests_run(&config, &boot_info);
 	plinth_halt();
 }

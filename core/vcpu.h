@@ -203,6 +203,7 @@ struct vcpu {
 	uint16_t vpid;
 	uint64_t vmcs_hpa;
 	int cpu; /* physical CPU it is loaded on, -1 when put */
+	int last_cpu; /* the CPU whose host state its VMCS holds (-1: none yet) */
 	uint32_t exit_reason; /* full value of the last exit */
 	/* A child VM's vCPU: its run area in the control guest's RAM, whether the current exit
 	 * returns to the control guest, and what the next RUN completes. */

@@ -326,3 +326,9 @@ int smp_run_on(unsigned int cpu_id, void (*fn)(void *arg), void *arg)
 	apic_send_fixed(p->apic_id, APIC_WAKE_VECTOR);
 	return 0;
 }
+
+void smp_wake(unsigned int cpu_id)
+{
+	if (cpu_id < cpus_online && percpu_areas[cpu_id].online)
+		apic_send_fixed(percpu_areas[cpu_id].apic_id, APIC_WAKE_VECTOR);
+}

@@ -26,4 +26,8 @@ unsigned int smp_cpus_online(void);
  * while it still has work, -EINVAL for a CPU that is not online. */
 int smp_run_on(unsigned int cpu_id, void (*fn)(void *arg), void *arg);
 
+/* Ends a HLT of online CPU cpu_id (or makes it leave guest mode with an external-interrupt
+ * exit): the wake-up IPI. Whatever it should look at must be stored before. */
+void smp_wake(unsigned int cpu_id);
+
 #endif

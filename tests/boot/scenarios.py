@@ -42,7 +42,7 @@ SHIPPED_GUESTS = [('build/guest/hello.bin', 'guests/hello.bin')]
 
 
 # The shipped config/plinth.cfg runs the demo guest.
-DEMO_GUEST = [r'^guest hello: starting$', r'^\[hello\] Hello from a plinth guest$',
+DEMO_GUEST = [r'^guest hello: starting on CPU 0$', r'^\[hello\] Hello from a plinth guest$',
               r'^guest hello exited with status 1$', r'^plinth: 1 of 1 guest ran; all have ended$']
 
 VMX_READY = [BANNER, r'cpu: GenuineIntel', r'  VMX yes', r'  EPT yes \(4-level yes, WB yes',

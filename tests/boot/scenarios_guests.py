@@ -151,3 +151,38 @@ GUEST_SCENARIOS.append(
                      r'^\[exits\] exits: check 17 ok: MONITOR',
                      r'^\[exits\] exits: all checks passed$', exited('exits')],
              absent=CLEAN, done=done_after('exits')))
+
+# Partitioning (docs/config.md, cpus =): left and right run at once on CPUs 1 and 2, and their
+# lines arrive whole though both print as fast as they can; after waits for left, whose CPU it
+# shares. The expected order proves the two ran side by side: right's lines come between left's.
+CHATTER_LINE = r'chatter: line \d+ of 40: the quick brown fox jumps over the lazy dog$'
+GUEST_SCENARIOS.append(
+    Scenario('smp-pinned', 'bochs-bios', cpus=4, config=f'{CONFIGS}/smp-pinned.cfg',
+             files=[guest_file('chatter'), guest_file('hello')], timeout=120,
+             expect=[BANNER, r'^smp: 4 of 4 CPUs online with VMX on$',
+                     r'^plinth: CPU 1: 2 guests, from guest left$',
+                     r'^plinth: CPU 2: 1 guest, from guest right$',
+                     r'^guest (left|right): starting on CPU (1|2)$',
+                     r'^guest (left|right): starting on CPU (1|2)$',
+                     r'^\[left\] ' + CHATTER_LINE, r'^\[right\] ' + CHATTER_LINE,
+                     r'^\[left\] ' + CHATTER_LINE, r'^\[right\] ' + CHATTER_LINE,
+                     r'^guest (left|right) exited with status 1$',
+                     r'^guest (left|right) exited with status 1$',
+                     r'^\[after\] Hello from a plinth guest$', exited('after'),
+                     r'^plinth: 3 of 3 guests ran; all have ended$', r'^plinth: halted\.$'],
+             absent=CLEAN + [r'^\[(left|right)\] (?!' + CHATTER_LINE + ')', r'console: CPU']))
+
+# CPU lists that cannot be honoured: a guest on a CPU that is not online, two guests that share
+# some CPUs but not all. Each is named; no guest starts.
+GUEST_SCENARIOS.append(
+    Scenario('smp-bad-cpus', 'bochs-bios', cpus=2, config=f'{CONFIGS}/smp-bad-cpus.cfg',
+             files=[guest_file('hello')],
+             expect=[BANNER, r'^smp: 2 of 2 CPUs online with VMX on$',
+                     r'^error: plinth\.cfg:\d+: \[guest far\] cpus = 1,3: CPU 3 is not online '
+                     r'\(online: 0-1\)$',
+                     r'^error: plinth\.cfg:\d+: \[guest wide\] cpus = 0-1 overlaps \[guest one\] '
+                     r'cpus = 0 \(line \d+\) in CPU 0: guests that share a CPU must list the same '
+                     r'CPUs \(they then run one after another\)$',
+                     r'^plinth: 2 configuration errors in the guests\' CPUs \(2 CPUs online\); '
+                     r'not starting any guest$', r'^plinth: halted\.$'],
+             absent=[r'starting on CPU', r'exception']))

@@ -41,3 +41,6 @@ test_emulate_paging_SRCS := tests/unit/test_emulate_paging.c emulate/paging.c
 
 UNIT_TESTS += test_handle
 test_handle_SRCS := tests/unit/test_handle.c core/handle.c
+
+UNIT_TESTS += test_partition
+test_partition_SRCS := tests/unit/test_partition.c core/partition.c core/config.c core/printf.c core/log_level.c core/string.c

@@ -4,6 +4,7 @@
  * they need through the register cache and nothing else; the ones for instructions whose
  * length is fixed skip them without reading the exit-instruction length.
  */
+#include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vmcs_fields.h"
 #include "arch/x86/vmx/vmx.h"
@@ -49,7 +50,13 @@ static int exit_exception_nmi(struct vcpu *vcpu)
 
 static int exit_external_interrupt(struct vcpu *vcpu)
 {
-	/* Acknowledged on exit and counted; plinth uses no interrupts of its own yet. */
+	uint32_t info = (uint32_t)vcpu_reg_read(vcpu, VCPU_REG_EXIT_INTR_INFO);
+
+	/* Acknowledged on exit, so the host APIC has it in service until this EOI. The only
+	 * interrupt plinth sends is the wake-up IPI, whose work the run loop looks at; a
+	 * spurious interrupt is never in service. */
+	if ((info & 0xff) != APIC_SPURIOUS_VECTOR)
+		apic_eoi();
 	return 0;
 }
 

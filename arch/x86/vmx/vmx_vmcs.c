@@ -309,6 +309,7 @@ int vmx_vcpu_create(struct vcpu *vcpu, uint64_t eptp, const struct vcpu_boot_sta
 	if (current_vmcs != ~0ull && vmx_vmptrld(current_vmcs))
 		panic("vmx_vcpu_create: VMPTRLD of the caller's VMCS failed");
 	vcpu->cpu = -1;
+	vcpu->last_cpu = -1; /* the first vcpu_load flushes this VPID's and this EPT's tags */
 	vcpu->launched = 0;
 	vcpu->stats = (struct vcpu_stats){ 0 }; /* count the guest's exits, not the set-up */
 	if (!err)
@@ -369,6 +370,26 @@ DEFINE_DR_ACCESSORS(2)
 DEFINE_DR_ACCESSORS(3)
 DEFINE_DR_ACCESSORS(6)
 
+/* The first load on a CPU: the host state that differs between CPUs (SDM 27.5: GS base, TR
+ * base, GDTR base; the IDT is shared), and no translations of this VPID or this EPT that the
+ * CPU may hold from an earlier vCPU or VM with the same tag. */
+static void vcpu_arrive(struct vcpu *vcpu)
+{
+	struct percpu *cpu = this_cpu();
+	struct desc_ptr gdtr;
+
+	__asm__ volatile("sgdt %0" : "=m"(gdtr));
+	vmx_vmwrite(VMCS_HOST_GS_BASE, (uint64_t)cpu);
+	vmx_vmwrite(VMCS_HOST_TR_BASE, (uint64_t)&cpu->tss);
+	vmx_vmwrite(VMCS_HOST_GDTR_BASE, gdtr.base);
+	vcpu->stats.vmwrites += 3;
+	if (vcpu->vpid)
+		vmx_invvpid(INVVPID_SINGLE_CONTEXT, vcpu->vpid);
+	vcpu->stats.vmreads++;
+	vmx_invept(vmx_host.invept_type, vmx_vmread(VMCS_EPT_POINTER));
+	vcpu->last_cpu = vcpu->cpu;
+}
+
 void vcpu_load(struct vcpu *vcpu)
 {
 	uint64_t *sr = vcpu->sysregs;
@@ -376,6 +397,8 @@ void vcpu_load(struct vcpu *vcpu)
 	if (vmx_vmptrld(vcpu->vmcs_hpa))
 		panic("vcpu_load: VMPTRLD of vCPU %u failed", vcpu->id);
 	vcpu->cpu = (int)this_cpu()->cpu_id;
+	if (unlikely(vcpu->last_cpu != vcpu->cpu))
+		vcpu_arrive(vcpu);
 	vcpu->stats.loads++;
 	for (unsigned int i = 0; i <= SYSREG_TSC_AUX; i++)
 		wrmsr(vcpu_sysreg_msr[i], sr[i]);
