@@ -198,7 +198,7 @@ static int64_t create_vcpu(struct vcpu *caller, uint64_t vm_handle, uint64_t run
 	run = guest_mem_hva(&caller->vm->mem, run_gpa, PLINTH_KVM_RUN_AREA_BYTES);
 	if (!run)
 		return -EFAULT;
-	if (vm->nr_vcpus >= VM_MAX_VCPUS)
+	if (vm->nr_vcpus >= VM_CHILD_MAX_VCPUS)
 		return -ENOSPC;
 	err = vm_add_vcpu(vm, &vcpu);
 	if (err)

@@ -79,9 +79,6 @@ static bool run_guest(const struct group_run *gr, unsigned int idx)
 			gc->name);
 		vcpu_reg_write(vm->vcpus[0], VCPU_REG_RFLAGS, 0);
 	}
-	if (gc->cpu_mask & (gc->cpu_mask - 1)) /* until multi-vCPU guests (SMP issue, part 4) */
-		pr_warn("guest %s: only its first vCPU runs yet; its other CPUs stay idle\n",
-			gc->name);
 	pr_info("guest %s: starting on CPU %u\n", gc->name, gr->cpu);
 	vm_run(vm);
 	vm_destroy(vm);

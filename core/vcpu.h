@@ -16,6 +16,7 @@
 #include "arch/x86/vmx/vmcs_fields.h"
 #include "arch/x86/vmx/vmx_insn.h"
 #include "core/compiler.h"
+#include "drivers/vdev/lapic.h"
 #include "drivers/vdev/mmio_bus.h"
 #include "emulate/emulate.h"
 
@@ -215,7 +216,33 @@ struct vcpu {
 	struct vcpu_completion complete;
 	struct mmio_device ctl_mmio; /* every GPA outside RAM: the control guest's MMIO */
 	uint64_t handle;
+	/* Multiprocessor state (arch/x86/vmx/vmx_apic.c) of a config-defined VM's vCPU. */
+	bool has_lapic;
+	uint8_t mp_state; /* enum vcpu_mp_state */
+	bool nmi_pending; /* an NMI waits for the guest to be able to take it */
+	bool irq_window; /* interrupt-window exiting is on */
+	bool apic_check; /* the APIC changed: look for an interrupt to inject */
+	uint32_t home_cpu; /* the physical CPU it runs on */
+	bool thread_done; /* its run on home_cpu has ended (vm_run) */
+	uint64_t apic_deadline; /* lapic_timer_deadline(), kept current */
+	uint32_t preempt_value; /* the VMX-preemption timer value in the VMCS */
+	struct lapic lapic;
+	/* What other vCPUs send it, set atomically on their CPUs and taken before each entry. */
+	uint32_t posted_events; /* VCPU_POSTED_* */
+	uint8_t posted_sipi_vector;
+	uint32_t posted_irr[LAPIC_NR_VECTOR_WORDS];
 };
+
+enum vcpu_mp_state {
+	VCPU_MP_RUNNABLE = 0,
+	VCPU_MP_HALTED, /* HLT: until an interrupt it can take, an NMI or INIT */
+	VCPU_MP_WAIT_SIPI, /* an AP before its start-up IPI, or any vCPU after INIT */
+};
+
+#define VCPU_POSTED_IRR	 BIT(0)
+#define VCPU_POSTED_NMI	 BIT(1)
+#define VCPU_POSTED_INIT BIT(2)
+#define VCPU_POSTED_SIPI BIT(3)
 
 /* The VMCS field behind each cached register (0: none). A switch so that it folds away when
  * reg is a constant, which it is almost everywhere. */

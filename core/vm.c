@@ -6,22 +6,30 @@
 #include <stdarg.h>
 #include "arch/x86/cpu.h"
 #include "arch/x86/paging.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/vmx/vcpu_state.h"
 #include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_apic.h"
 #include "arch/x86/vmx/vmx_names.h"
 #include "core/console.h"
 #include "core/control.h"
 #include "core/errno.h"
 #include "core/log.h"
 #include "core/memory.h"
+#include "core/partition.h"
 #include "core/panic.h"
 #include "core/printf.h"
 #include "core/string.h"
 #include "core/vm.h"
+#include "drivers/vdev/guest_acpi.h"
 #include "drivers/vdev/vdev_host.h"
 
 #define CHUNK_PAGES (GUEST_MEM_CHUNK_BYTES / PAGE_SIZE)
+
+STATIC_ASSERT(PARTITION_MAX_VCPUS == VM_MAX_VCPUS);
+STATIC_ASSERT(VM_CHILD_MAX_VCPUS <= VM_MAX_VCPUS);
 
 static uint64_t pages_for(uint64_t bytes)
 {
@@ -170,22 +178,76 @@ static int alloc_vcpu(struct vm *vm, const struct vcpu_boot_state *boot, struct 
 	return 0;
 }
 
+/* The MADT a guest's OS reads to find its CPUs, at GUEST_ACPI_GPA (reserved in the memory map
+ * the loaders give), unless the guest's own image or modules were put there. */
+static void place_acpi_tables(struct vm *vm)
+{
+	uint32_t ids[VM_MAX_VCPUS];
+	uint8_t tables[GUEST_ACPI_MAX_BYTES];
+	uint8_t *dst;
+	size_t len;
+	int err;
+
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		ids[i] = vm->vcpus[i]->id;
+	err = guest_acpi_build(tables, sizeof(tables), GUEST_ACPI_GPA, ids, vm->nr_vcpus, NULL,
+			       &len);
+	if (err)
+		panic("guest_acpi_build: %s for %u vCPUs", errno_name(err), vm->nr_vcpus);
+	dst = guest_mem_hva(&vm->mem, GUEST_ACPI_GPA, len);
+	if (!dst)
+		return; /* less than 1 MiB of RAM: no BIOS area either */
+	for (size_t i = 0; i < len; i++)
+		if (dst[i]) {
+			pr_warn("guest %s: its image or modules use GPA 0x%llx; it gets no ACPI "
+				"tables\n",
+				vm->name, (unsigned long long)GUEST_ACPI_GPA);
+			return;
+		}
+	memcpy(dst, tables, len);
+}
+
+/* One vCPU per CPU of the guest's list; vCPU 0 starts at the entry point, the others wait for
+ * INIT and SIPI. */
+static int add_vcpus(struct vm *vm, const struct guest_config *gc,
+		     const struct vcpu_boot_state *boot)
+{
+	for (unsigned int i = 0;; i++) {
+		int cpu = partition_nth_cpu(gc->cpu_mask, i);
+		struct vcpu *vcpu;
+		int err;
+
+		if (cpu < 0)
+			return 0;
+		err = alloc_vcpu(vm, boot, &vcpu);
+		if (!err)
+			err = vcpu_apic_init(vcpu, (uint32_t)cpu);
+		if (err)
+			return err;
+	}
+}
+
 int vm_create(const struct guest_config *gc, unsigned int id, const struct loader_module *image,
 	      const struct loader_module *mods, unsigned int nmods, struct vm **out)
 {
 	struct vcpu_boot_state boot = { 0 };
 	struct loader_error lerr = { { 0 } };
-	struct vcpu *vcpu;
+	unsigned int nr_vcpus = 0;
 	struct vm *vm = NULL;
 	int err;
 
-	err = vm_alloc(gc->name, id, 1, &vm);
+	while (partition_nth_cpu(gc->cpu_mask, nr_vcpus) >= 0)
+		nr_vcpus++;
+	if (nr_vcpus == 0 || nr_vcpus > VM_MAX_VCPUS) /* partition_plan refuses these */
+		panic("vm_create: guest %s has %u CPUs", gc->name, nr_vcpus);
+	err = vm_alloc(gc->name, id, nr_vcpus, &vm);
 	if (err) {
 		pr_err("guest %s: no memory for its VM structure or CPUID policy (%s)\n", gc->name,
 		       errno_name(err));
 		goto fail;
 	}
 	vm->cfg = gc;
+	cpuid_policy_show_apic(&vm->cpuid);
 	err = alloc_ram(vm, gc->memory_bytes);
 	if (err) {
 		pr_err("guest %s: cannot allocate %llu MiB of RAM (%llu MiB free)\n", gc->name,
@@ -201,6 +263,8 @@ int vm_create(const struct guest_config *gc, unsigned int id, const struct loade
 	err = platform_init(&vm->platform, &vm->pio, vm);
 	if (!err)
 		err = pc_testdev_init(&vm->testdev, &vm->pio, &vm->mmio);
+	if (!err)
+		err = vm_apic_mmio_register(vm);
 	if (err) {
 		pr_err("guest %s: cannot set up its devices (%s)\n", gc->name, errno_name(err));
 		goto fail;
@@ -210,11 +274,12 @@ int vm_create(const struct guest_config *gc, unsigned int id, const struct loade
 		pr_err("guest %s: %s: %s\n", gc->name, gc->image, lerr.msg);
 		goto fail;
 	}
-	err = alloc_vcpu(vm, &boot, &vcpu);
+	err = add_vcpus(vm, gc, &boot);
 	if (err) {
-		pr_err("guest %s: cannot set up its vCPU (%s)\n", gc->name, errno_name(err));
+		pr_err("guest %s: cannot set up its vCPUs (%s)\n", gc->name, errno_name(err));
 		goto fail;
 	}
+	place_acpi_tables(vm);
 	pr_info("guest %s: %llu MiB RAM from HPA 0x%llx, %s image of %llu bytes, entry 0x%llx in "
 		"%u-bit mode, EPT %llu pages\n",
 		gc->name, (unsigned long long)(gc->memory_bytes >> 20),
@@ -236,7 +301,7 @@ int vm_create_child(struct vm *controller, struct vm **out)
 	int err;
 
 	ksnprintf(name, sizeof(name), "%s.%u", controller->name, controller->children_created + 1);
-	err = vm_alloc(name, controller->id, VM_MAX_VCPUS, &vm);
+	err = vm_alloc(name, controller->id, VM_CHILD_MAX_VCPUS, &vm);
 	if (!err)
 		err = ept_build(&vm->ept, &vm->mem, vmx_host.caps.ept_2m);
 	if (err) {
@@ -316,7 +381,7 @@ int vm_set_memory_region(struct vm *vm, unsigned int slot, uint64_t gpa, uint64_
 	}
 	if (vm->slot_ids[slot].bytes) /* KVM neither resizes nor moves a slot here */
 		return vm->slot_ids[slot].gpa == gpa && vm->slot_ids[slot].bytes == bytes ? 0 :
-											     -EINVAL;
+											    -EINVAL;
 	err = guest_mem_slot_check(&vm->mem, gpa, bytes);
 	if (err)
 		return err;
@@ -348,7 +413,7 @@ int vm_set_memory_region(struct vm *vm, unsigned int slot, uint64_t gpa, uint64_
 static void print_vcpu_stats(const struct vm *vm, const struct vcpu *vcpu)
 {
 	const struct vcpu_stats *st = &vcpu->stats;
-	char line[512];
+	char line[512], who[CONFIG_NAME_LEN + 16];
 	size_t used = 0;
 
 	for (unsigned int r = 0; r < VCPU_STAT_REASONS && used < sizeof(line) - 64; r++)
@@ -356,32 +421,78 @@ static void print_vcpu_stats(const struct vm *vm, const struct vcpu *vcpu)
 			used += (size_t)ksnprintf(line + used, sizeof(line) - used, "%s%s %llu",
 						  used ? ", " : "", vmx_exit_reason_name(r),
 						  (unsigned long long)st->exits_by_reason[r]);
-	if (vm->controller) /* a child: runs between its control guest's exits */
-		pr_info("guest %s vCPU %u: %llu exits (%s), %llu VMREADs, %llu VMWRITEs, %llu loads "
+	if (vm->controller) { /* a child: runs between its control guest's exits */
+		pr_info("guest %s vCPU %u: %llu exits (%s), %llu VMREADs, %llu VMWRITEs, %llu "
+			"loads "
 			"of its deferred registers\n",
 			vm->name, vcpu->id, (unsigned long long)st->exits, used ? line : "none",
 			(unsigned long long)st->vmreads, (unsigned long long)st->vmwrites,
 			(unsigned long long)st->loads);
+		return;
+	}
+	if (vm->nr_vcpus > 1)
+		ksnprintf(who, sizeof(who), "%s vCPU %u", vm->name, vcpu->id);
 	else
-		pr_info("guest %s: %llu exits (%s), %llu VMREADs, %llu VMWRITEs, %llu TSC ticks\n",
-			vm->name, (unsigned long long)st->exits, used ? line : "none",
-			(unsigned long long)st->vmreads, (unsigned long long)st->vmwrites,
-			(unsigned long long)(rdtsc() - vm->start_tsc));
+		ksnprintf(who, sizeof(who), "%s", vm->name);
+	pr_info("guest %s: %llu exits (%s), %llu VMREADs, %llu VMWRITEs, %llu TSC ticks\n", who,
+		(unsigned long long)st->exits, used ? line : "none",
+		(unsigned long long)st->vmreads, (unsigned long long)st->vmwrites,
+		(unsigned long long)(rdtsc() - vm->start_tsc));
 }
 
-void vm_run(struct vm *vm)
+/* A vCPU on its own CPU, from the first entry to the VM's end. */
+static void vcpu_thread(void *arg)
 {
-	struct vcpu *vcpu = vm->vcpus[0];
+	struct vcpu *vcpu = arg;
 
-	vm->state = VM_RUNNING;
-	vm->start_tsc = rdtsc();
 	vcpu_load(vcpu);
 	vmx_vcpu_run(vcpu);
 	vcpu_put(vcpu);
+	if (vcpu == vcpu->vm->vcpus[0])
+		return;
+	__atomic_store_n(&vcpu->thread_done, true, __ATOMIC_RELEASE);
+	smp_wake(vcpu->vm->vcpus[0]->home_cpu);
+}
+
+static bool threads_done(void *arg)
+{
+	const struct vm *vm = arg;
+
+	for (unsigned int i = 1; i < vm->nr_vcpus; i++)
+		if (!__atomic_load_n(&vm->vcpus[i]->thread_done, __ATOMIC_ACQUIRE))
+			return false;
+	return true;
+}
+
+#define VCPU_STOP_TIMEOUT_MS 2000
+
+void vm_run(struct vm *vm)
+{
+	vm->state = VM_RUNNING;
+	vm->start_tsc = rdtsc();
+	for (unsigned int i = 1; i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = vm->vcpus[i];
+		int err = smp_run_on(vcpu->home_cpu, vcpu_thread, vcpu);
+
+		if (err) { /* partition_plan saw the CPU online and idle: plinth's own bug */
+			vcpu->thread_done = true;
+			vm_stop(vm, "cannot start vCPU %u on CPU %u (%s)", vcpu->id, vcpu->home_cpu,
+				errno_name(err));
+		}
+	}
+	vcpu_thread(vm->vcpus[0]);
+	/* vCPU 0 ended: the VM stopped or exited, and every vCPU was kicked. */
+	if (!smp_wait_until(threads_done, vm, tsc_khz() * VCPU_STOP_TIMEOUT_MS)) {
+		pr_err("guest %s: a vCPU has not stopped %u ms after the guest ended; waiting on\n",
+		       vm->name, VCPU_STOP_TIMEOUT_MS);
+		while (!smp_wait_until(threads_done, vm, tsc_khz() * VCPU_STOP_TIMEOUT_MS))
+			;
+	}
 	platform_stop(&vm->platform);
 	if (vm->state == VM_EXITED)
 		pr_info("guest %s exited with status %u\n", vm->name, vm->exit_status);
-	print_vcpu_stats(vm, vm->vcpus[0]);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		print_vcpu_stats(vm, vm->vcpus[i]);
 }
 
 void vm_destroy(struct vm *vm)
@@ -399,14 +510,28 @@ void vm_destroy(struct vm *vm)
 	page_free(virt_to_phys(vm), pages_for(sizeof(*vm)));
 }
 
+/* The first stop or exit of a VM wins; its other vCPUs are made to leave guest mode or their
+ * HLT, and see it before their next entry. */
+static bool claim_stop(struct vm *vm)
+{
+	if (__atomic_exchange_n(&vm->stop_requested, true, __ATOMIC_ACQ_REL))
+		return false;
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		const struct vcpu *v = vm->vcpus[i];
+
+		if (v->has_lapic && v->home_cpu != this_cpu()->cpu_id)
+			smp_wake(v->home_cpu);
+	}
+	return true;
+}
+
 void vm_stop(struct vm *vm, const char *fmt, ...)
 {
 	char reason[256];
 	va_list ap;
 
-	if (vm->stop_requested)
+	if (!claim_stop(vm))
 		return;
-	vm->stop_requested = true;
 	vm->state = VM_STOPPED;
 	va_start(ap, fmt);
 	kvsnprintf(reason, sizeof(reason), fmt, ap);
@@ -453,9 +578,8 @@ void vm_console_line(struct vm *vm, const char *text, size_t len)
 
 void vm_debug_exit(struct vm *vm, uint32_t value)
 {
-	if (vm->stop_requested)
+	if (!claim_stop(vm))
 		return;
-	vm->stop_requested = true;
 	vm->state = VM_EXITED;
 	vm->exit_status = (value << 1) | 1;
 }

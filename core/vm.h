@@ -14,14 +14,16 @@
 #include "core/config.h"
 #include "core/guest_mem.h"
 #include "core/loader.h"
+#include "core/spinlock.h"
 #include "core/vcpu.h"
 #include "drivers/vdev/mmio_bus.h"
 #include "drivers/vdev/pc_testdev.h"
 #include "drivers/vdev/pio_bus.h"
 #include "drivers/vdev/platform.h"
 
-#define VM_MAX_VCPUS   4 /* a config-defined VM has one; a child VM up to this many */
-#define VM_MSR_REPORTS 16
+#define VM_MAX_VCPUS	   8 /* a config-defined VM: one per CPU of its cpus = list */
+#define VM_CHILD_MAX_VCPUS 4
+#define VM_MSR_REPORTS	   16
 
 enum vm_state {
 	VM_CREATED = 0,
@@ -43,6 +45,9 @@ struct vm {
 	struct platform platform;
 	struct mmio_bus mmio;
 	struct pc_testdev testdev;
+	/* Its devices (both buses) are shared by its vCPUs, which run on different CPUs: one
+	 * access at a time. Held only for the access itself. */
+	spinlock_t dev_lock;
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	unsigned int nr_vcpus;
 	uint64_t start_tsc;
@@ -73,7 +78,8 @@ int vm_create(const struct guest_config *gc, unsigned int id, const struct loade
 /* A child VM of controller's: no RAM, no vCPUs, no devices (every port and every GPA outside
  * its slots goes to the control guest). 0, or -ENOMEM. */
 int vm_create_child(struct vm *controller, struct vm **out);
-/* A vCPU in the reset state (real mode at F000:FFF0), 0, -ENOSPC when the VM has VM_MAX_VCPUS,
+/* A vCPU in the reset state (real mode at F000:FFF0), 0, -ENOSPC when the VM has VM_MAX_VCPUS (a child:
+ * VM_CHILD_MAX_VCPUS, which control.c enforces),
  * or -ENOMEM. vm_remove_vcpu frees it (it must be put). */
 int vm_add_vcpu(struct vm *vm, struct vcpu **out);
 void vm_remove_vcpu(struct vm *vm, struct vcpu *vcpu);
@@ -91,6 +97,30 @@ void vm_destroy(struct vm *vm);
 /* Ends the VM: the current exit returns to the run loop, which does not enter the guest again.
  * The first call wins; reason is printed as "guest NAME stopped: REASON". */
 void vm_stop(struct vm *vm, const char *fmt, ...) __printf(2, 3);
+
+/* The buses under vm->dev_lock: what every guest access to a device goes through. */
+static inline int vm_pio_access(struct vm *vm, uint16_t port, unsigned int size, bool write,
+				uint32_t *val)
+{
+	int err;
+
+	spin_lock(&vm->dev_lock);
+	err = pio_bus_access(&vm->pio, port, size, write, val);
+	spin_unlock(&vm->dev_lock);
+	return err;
+}
+
+static inline int vm_mmio_access(struct vm *vm, const struct mmio_device *dev, uint64_t gpa,
+				 void *buf, unsigned int len, bool write)
+{
+	int err;
+
+	spin_lock(&vm->dev_lock);
+	err = dev ? mmio_device_access(dev, gpa, buf, len, write) :
+		    mmio_bus_access(&vm->mmio, gpa, buf, len, write);
+	spin_unlock(&vm->dev_lock);
+	return err;
+}
 
 /* Whether an MSR was reported already; records it if not (bounded: reports stop when full). */
 bool vm_msr_report_once(struct vm *vm, uint32_t msr);

@@ -47,19 +47,6 @@ static struct checks c = { .name = "ctltest" };
 static const uint32_t sysreg_msr[NR_SYSREGS] = { 0xc0000102, 0xc0000081, 0xc0000082,
 						 0xc0000083, 0xc0000084, 0xc0000103 };
 
-static inline uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
-
 /* A child VM with 2 MiB of RAM, the identity map and code at CHILD_LOAD. */
 static long make_child(const char *code, const char *end)
 {

@@ -9,17 +9,19 @@
 #define APIC_BASE_EXTD	  BIT(10) /* x2APIC mode */
 #define APIC_BASE_EN	  BIT(11) /* xAPIC global enable */
 
-#define MSR_X2APIC_ID	       0x802
-#define MSR_X2APIC_TPR	       0x808
-#define MSR_X2APIC_EOI	       0x80b
-#define MSR_X2APIC_SVR	       0x80f
-#define MSR_X2APIC_ICR	       0x830
-#define MSR_X2APIC_LVT_TIMER   0x832
-#define MSR_X2APIC_LVT_THERMAL 0x833
-#define MSR_X2APIC_LVT_PMI     0x834
-#define MSR_X2APIC_LVT_LINT0   0x835
-#define MSR_X2APIC_LVT_LINT1   0x836
-#define MSR_X2APIC_LVT_ERROR   0x837
+#define MSR_X2APIC_ID		0x802
+#define MSR_X2APIC_TPR		0x808
+#define MSR_X2APIC_EOI		0x80b
+#define MSR_X2APIC_SVR		0x80f
+#define MSR_X2APIC_ICR		0x830
+#define MSR_X2APIC_LVT_TIMER	0x832
+#define MSR_X2APIC_LVT_THERMAL	0x833
+#define MSR_X2APIC_LVT_PMI	0x834
+#define MSR_X2APIC_LVT_LINT0	0x835
+#define MSR_X2APIC_LVT_LINT1	0x836
+#define MSR_X2APIC_LVT_ERROR	0x837
+#define MSR_IA32_TSC_DEADLINE	0x6e0
+#define APIC_TIMER_TSC_DEADLINE (2u << 17)
 
 #define SVR_APIC_ENABLED BIT(8)
 #define LVT_MASKED	 BIT(16)
@@ -86,4 +88,24 @@ void apic_send_fixed(uint32_t dest, uint8_t vector)
 void apic_eoi(void)
 {
 	wrmsr(MSR_X2APIC_EOI, 0);
+}
+
+static int tsc_deadline = -1; /* CPUID.1:ECX[24], read once: waits are on the exit path */
+
+bool apic_tsc_deadline_supported(void)
+{
+	if (tsc_deadline < 0)
+		tsc_deadline = !!(cpuid(1).ecx & BIT(24));
+	return tsc_deadline;
+}
+
+void apic_timer_arm_tsc(uint64_t tsc)
+{
+	wrmsr(MSR_X2APIC_LVT_TIMER, APIC_TIMER_TSC_DEADLINE | APIC_WAKE_VECTOR);
+	wrmsr(MSR_IA32_TSC_DEADLINE, tsc);
+}
+
+void apic_timer_disarm(void)
+{
+	wrmsr(MSR_IA32_TSC_DEADLINE, 0);
 }

@@ -25,4 +25,10 @@ void apic_send_sipi(uint32_t apic_id, uint8_t page);
 void apic_send_fixed(uint32_t apic_id, uint8_t vector);
 void apic_eoi(void);
 
+/* The timer in TSC-deadline mode, raising APIC_WAKE_VECTOR: it ends a HLT at a TSC value.
+ * Only where apic_tsc_deadline_supported(); apic_timer_disarm cancels it. */
+bool apic_tsc_deadline_supported(void);
+void apic_timer_arm_tsc(uint64_t tsc);
+void apic_timer_disarm(void);
+
 #endif

@@ -615,3 +615,15 @@ int cpuid_policy_check_xsetbv(const struct cpuid_policy *p, uint32_t ecx, uint64
 		return -EINVAL;
 	return 0;
 }
+
+void cpuid_policy_show_apic(struct cpuid_policy *p)
+{
+	for (unsigned int i = 0; i < p->n; i++) {
+		struct cpuid_entry *e = &p->entries[i];
+
+		if (e->leaf != 1)
+			continue;
+		e->edx |= CPUID_1_EDX_APIC;
+		e->ecx |= CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
+	}
+}

@@ -89,6 +89,10 @@ void cpuid_snapshot_take(struct cpuid_snapshot *s); /* executes CPUID: not for h
 int cpuid_policy_build(struct cpuid_policy *p, const struct cpuid_snapshot *host,
 		       unsigned int nr_vcpus);
 
+/* For a VM whose vCPUs have a virtual local APIC: leaf 1 shows the APIC, x2APIC and the
+ * TSC-deadline timer, whatever the host has (the APIC is plinth's model, not the host's). */
+void cpuid_policy_show_apic(struct cpuid_policy *p);
+
 /* The answer for (leaf, subleaf) as the CPU would give it: leaves above the maximum return the
  * highest basic leaf's values, as Intel CPUs do. On the exit path: no loops over the table. */
 void cpuid_policy_lookup(const struct cpuid_policy *p, uint32_t leaf, uint32_t subleaf,

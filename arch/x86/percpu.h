@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include "core/compiler.h"
 
+struct vcpu;
+
 #define MAX_CPUS	64
 #define IST_STACK_BYTES 8192
 
@@ -51,6 +53,7 @@ struct percpu {
 	 * VMX on (online) or not (boot_error, a negative errno). */
 	bool online;
 	int boot_error;
+	struct vcpu *vcpu; /* loaded here (vcpu_load), or NULL */
 	/* Work for this CPU, taken by its idle loop (smp_run_on). */
 	void (*work_fn)(void *arg);
 	void *work_arg;

@@ -332,3 +332,23 @@ void smp_wake(unsigned int cpu_id)
 	if (cpu_id < cpus_online && percpu_areas[cpu_id].online)
 		apic_send_fixed(percpu_areas[cpu_id].apic_id, APIC_WAKE_VECTOR);
 }
+
+bool smp_wait_until(bool (*done)(void *arg), void *arg, uint64_t timeout_tsc)
+{
+	uint64_t deadline = rdtsc() + timeout_tsc;
+	bool timer = apic_tsc_deadline_supported();
+
+	while (!done(arg)) {
+		if (rdtsc() >= deadline)
+			return false;
+		if (!timer) {
+			cpu_relax();
+			continue;
+		}
+		apic_timer_arm_tsc(deadline);
+		if (!done(arg))
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+		apic_timer_disarm();
+	}
+	return true;
+}

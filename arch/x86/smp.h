@@ -30,4 +30,8 @@ int smp_run_on(unsigned int cpu_id, void (*fn)(void *arg), void *arg);
  * exit): the wake-up IPI. Whatever it should look at must be stored before. */
 void smp_wake(unsigned int cpu_id);
 
+/* Waits in HLT until done(arg), looking again at every wake-up IPI: true, or false once
+ * timeout_tsc ticks have passed without it. */
+bool smp_wait_until(bool (*done)(void *arg), void *arg, uint64_t timeout_tsc);
+
 #endif

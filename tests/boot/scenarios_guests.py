@@ -186,3 +186,22 @@ GUEST_SCENARIOS.append(
                      r'^plinth: 2 configuration errors in the guests\' CPUs \(2 CPUs online\); '
                      r'not starting any guest$', r'^plinth: halted\.$'],
              absent=[r'starting on CPU', r'exception']))
+
+# A guest with four vCPUs (docs/guests.md, "Several vCPUs"): it finds them in the MADT plinth
+# puts at 0xf0000, starts its APs with INIT and start-up IPIs, and checks their APIC ids, IPIs
+# between every pair, a broadcast, and the timer in its three modes (guest/smp.c).
+GUEST_SCENARIOS.append(
+    Scenario('smp-guest', 'bochs-bios', cpus=4, config=f'{CONFIGS}/smp-guest.cfg',
+             files=[guest_file('smp')], timeout=180,
+             expect=[BANNER, r'^smp: 4 of 4 CPUs online with VMX on$',
+                     r'^guest smp: starting on CPU 0$',
+                     r'^\[smp\] smp: check 1 ok: the MADT lists 4 CPUs',
+                     r'^\[smp\] smp: check 4 ok: xAPIC page: ID 0x0, version 0x60014',
+                     r'^\[smp\] smp: check 9 ok: TSC-deadline timer',
+                     r'^\[smp\] smp: vCPU 1 reports APIC id 1$', r'^\[smp\] smp: vCPU 3 reports APIC id 3$',
+                     r'^\[smp\] smp: check 10 ok: 3 of 3 APs started',
+                     r'^\[smp\] smp: vCPU 2: 15 IPIs received, \d+ periodic timer interrupts$',
+                     r'^\[smp\] smp: check 14 ok: a broadcast IPI',
+                     r'^\[smp\] smp: all checks passed$', exited('smp'),
+                     r'^guest smp vCPU 3: \d+ exits', r'^plinth: halted\.$'],
+             absent=CLEAN))

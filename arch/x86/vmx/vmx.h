@@ -36,6 +36,9 @@ int vmx_host_init(const struct vmx_raw_caps *raw, const struct vmx_caps *caps);
  * 0 or -errno. vmx_vcpu_free undoes it (the vCPU must be put). */
 int vmx_vcpu_create(struct vcpu *vcpu, uint64_t eptp, const struct vcpu_boot_state *boot);
 void vmx_vcpu_free(struct vcpu *vcpu);
+/* The loaded vCPU starts as an AP does at a start-up IPI of this vector: real mode at
+ * vector << 12 with the rest of the state INIT gives (SDM 9.1.1). 0, or a VMWRITE's error. */
+int vmx_vcpu_start_at(struct vcpu *vcpu, uint8_t sipi_vector);
 
 /* Makes the vCPU current on this CPU (VMPTRLD, deferred state in) and back. */
 void vcpu_load(struct vcpu *vcpu);

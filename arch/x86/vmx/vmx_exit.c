@@ -8,6 +8,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vmcs_fields.h"
 #include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_apic.h"
 #include "arch/x86/vmx/vmx_controls.h"
 #include "arch/x86/vmx/vmx_exit.h"
 #include "arch/x86/vmx/vmx_names.h"
@@ -62,7 +63,11 @@ static int exit_external_interrupt(struct vcpu *vcpu)
 
 static int exit_triple_fault(struct vcpu *vcpu)
 {
-	vm_stop(vcpu->vm, "triple fault at RIP 0x%llx", (unsigned long long)rip(vcpu));
+	if (vcpu->vm->nr_vcpus > 1)
+		vm_stop(vcpu->vm, "vCPU %u: triple fault at RIP 0x%llx", vcpu->id,
+			(unsigned long long)rip(vcpu));
+	else
+		vm_stop(vcpu->vm, "triple fault at RIP 0x%llx", (unsigned long long)rip(vcpu));
 	return -EIO;
 }
 
@@ -99,6 +104,8 @@ static int exit_cpuid(struct vcpu *vcpu)
 
 static int exit_hlt(struct vcpu *vcpu)
 {
+	if (vcpu->has_lapic)
+		return vcpu_apic_hlt(vcpu);
 	if (vcpu->vm->controller) {
 		/* A child waits for its control guest to wake it (KVM_EXIT_HLT, past the HLT). */
 		vcpu_skip_insn(vcpu, 1);
@@ -106,8 +113,7 @@ static int exit_hlt(struct vcpu *vcpu)
 		vcpu->run_exit = true;
 		return 0;
 	}
-	vm_stop(vcpu->vm,
-		"HLT at RIP 0x%llx with nothing to wake it (plinth has no virtual interrupts yet)",
+	vm_stop(vcpu->vm, "HLT at RIP 0x%llx with nothing to wake it",
 		(unsigned long long)rip(vcpu));
 	return -EIO;
 }
@@ -267,6 +273,7 @@ const struct vmx_exit_entry vmx_exit_table[] = {
 	HANDLER(CPUID, exit_cpuid),
 	HANDLER(GETSEC, exit_inject_ud),
 	HANDLER(HLT, exit_hlt),
+	HANDLER(INTERRUPT_WINDOW, vcpu_apic_irq_window),
 	HANDLER(INVD, exit_skip),
 	HANDLER(RDPMC, exit_inject_gp),
 	HANDLER(VMCALL, exit_vmcall),

@@ -30,7 +30,7 @@
 
 static int bus_access(struct vcpu *vcpu, uint16_t port, unsigned int size, bool in, uint32_t *val)
 {
-	int err = pio_bus_access(&vcpu->vm->pio, port, size, !in, val);
+	int err = vm_pio_access(vcpu->vm, port, size, !in, val);
 
 	if (err && !vcpu->vm->stop_requested)
 		vm_stop(vcpu->vm, "a device refused %s of %u byte%s at port 0x%x (%s)",
@@ -115,7 +115,7 @@ static int string_op(struct vcpu *vcpu, uint64_t qual, struct string_op *op)
 	op->base = seg.base;
 	op->count = op->rep ? (vcpu->regs[VCPU_REG_RCX] & op->mask) : 1;
 	op->step = (vcpu_reg_read(vcpu, VCPU_REG_RFLAGS) & X86_RFLAGS_DF) ? (uint64_t)-op->size :
-									     op->size;
+									    op->size;
 	return 0;
 }
 
@@ -126,8 +126,8 @@ static void string_advance(struct vcpu *vcpu, const struct string_op *op, uint64
 
 	vcpu->regs[op->index_reg] = masked_update(index, index + n * op->step, op->mask);
 	if (op->rep)
-		vcpu->regs[VCPU_REG_RCX] =
-			masked_update(vcpu->regs[VCPU_REG_RCX], (op->count - n) & op->mask, op->mask);
+		vcpu->regs[VCPU_REG_RCX] = masked_update(vcpu->regs[VCPU_REG_RCX],
+							 (op->count - n) & op->mask, op->mask);
 	/* Done, or not: a fault or a full batch leaves RIP on the instruction. */
 	if (n == op->count)
 		vcpu_skip_exit_insn(vcpu);

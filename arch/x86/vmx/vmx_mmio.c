@@ -90,7 +90,7 @@ mmio_slow(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int len, boo
 	struct vm *vm = m->vcpu->vm;
 
 	if (err == -ENODEV)
-		err = mmio_bus_access(&vm->mmio, gpa, buf, len, write);
+		err = vm_mmio_access(vm, NULL, gpa, buf, len, write);
 	if (!err)
 		return EMUL_OK;
 	if (err == -EAGAIN && m->vcpu->run_exit)
@@ -111,7 +111,7 @@ static inline int mmio(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned
 		       bool write)
 {
 	const struct mmio_emul *m = ctxt->opaque;
-	int err = mmio_device_access(m->dev, gpa, buf, len, write);
+	int err = vm_mmio_access(m->vcpu->vm, m->dev, gpa, buf, len, write);
 
 	return likely(!err) ? EMUL_OK : mmio_slow(ctxt, gpa, buf, len, write, err);
 }
@@ -129,14 +129,12 @@ static int op_mmio_write(struct emul_ctxt *ctxt, uint64_t gpa, const void *buf, 
 static int op_pio_in(struct emul_ctxt *ctxt, uint16_t port, unsigned int len, uint32_t *val)
 {
 	*val = ~0u;
-	return pio_bus_access(&vcpu_of(ctxt)->vm->pio, port, len, false, val) ? EMUL_ERROR :
-										EMUL_OK;
+	return vm_pio_access(vcpu_of(ctxt)->vm, port, len, false, val) ? EMUL_ERROR : EMUL_OK;
 }
 
 static int op_pio_out(struct emul_ctxt *ctxt, uint16_t port, unsigned int len, uint32_t val)
 {
-	return pio_bus_access(&vcpu_of(ctxt)->vm->pio, port, len, true, &val) ? EMUL_ERROR :
-										EMUL_OK;
+	return vm_pio_access(vcpu_of(ctxt)->vm, port, len, true, &val) ? EMUL_ERROR : EMUL_OK;
 }
 
 static void op_get_segment(struct emul_ctxt *ctxt, unsigned int seg, struct emul_segment *s)

@@ -3,6 +3,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vmcs_fields.h"
 #include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_apic.h"
 #include "arch/x86/vmx/vmx_exit.h"
 #include "arch/x86/vmx/vmx_insn.h"
 #include "arch/x86/vmx/vmx_msr.h"
@@ -65,6 +66,12 @@ const unsigned int vmx_msr_passthrough_count = ARRAY_SIZE(vmx_msr_passthrough);
 /* 0 and *value, or -EINVAL for #GP. */
 static int msr_read(struct vcpu *vcpu, uint32_t msr, uint64_t *value)
 {
+	if (vcpu->has_lapic) {
+		int err = vcpu_apic_msr_read(vcpu, msr, value);
+
+		if (err != -ENOENT)
+			return err;
+	}
 	switch (msr) {
 	case MSR_IA32_TSC: /* reached only if the bitmap changes: the offset TSC */
 		vcpu->stats.vmreads++;
@@ -94,6 +101,12 @@ static int msr_read(struct vcpu *vcpu, uint32_t msr, uint64_t *value)
 
 static int msr_write(struct vcpu *vcpu, uint32_t msr, uint64_t value)
 {
+	if (vcpu->has_lapic) {
+		int err = vcpu_apic_msr_write(vcpu, msr, value);
+
+		if (err != -ENOENT)
+			return err;
+	}
 	switch (msr) {
 	case MSR_IA32_TSC: /* the guest's TSC becomes value now: move the offset */
 		vcpu->stats.vmwrites++;

@@ -7,6 +7,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vmcs_fields.h"
 #include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_apic.h"
 #include "arch/x86/vmx/vmx_controls.h"
 #include "arch/x86/vmx/vmx_exit.h"
 #include "arch/x86/vmx/vmx_insn.h"
@@ -141,10 +142,13 @@ void vmx_vcpu_run(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 
-	while (likely(!vm->stop_requested && !vcpu->run_exit)) {
+	while (likely(!__atomic_load_n(&vm->stop_requested, __ATOMIC_ACQUIRE) && !vcpu->run_exit)) {
 		const struct vmx_exit_entry *entry;
 		uint32_t reason, basic;
 		int rc;
+
+		if (vcpu->has_lapic && unlikely(!vcpu_apic_before_entry(vcpu)))
+			break;
 
 		if (unlikely(vcpu->event.pending))
 			vcpu_event_flush(vcpu);

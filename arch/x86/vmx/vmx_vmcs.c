@@ -220,6 +220,27 @@ static int setup_guest_state(struct vcpu *vcpu, const struct vcpu_boot_state *bo
 	}
 }
 
+int vmx_vcpu_start_at(struct vcpu *vcpu, uint8_t sipi_vector)
+{
+	/* SDM 9.1.1 and Table 9-1: the state after INIT, then CS = vector << 8, IP 0 (8.4.4.1).
+	 * RDX holds the processor signature; the other GPRs are 0. The deferred registers and the
+	 * FPU keep their values, as INIT leaves them. */
+	const struct vcpu_boot_state boot = { .mode_bits = 16, .rip = 0 };
+	uint32_t signature = cpuid(1).eax;
+	int err;
+
+	for (unsigned int r = 0; r < 16; r++)
+		if (r != VCPU_REG_RSP)
+			vcpu->regs[r] = 0;
+	vcpu->event.pending = false;
+	vcpu->fetch_walk.valid = false;
+	vcpu->regs[VCPU_REG_RDX] = signature;
+	err = setup_guest_state(vcpu, &boot);
+	seg(vcpu, VCPU_SEG_CS, (uint16_t)(sipi_vector << 8), (uint64_t)sipi_vector << 12, 0xffff,
+	    AR_CODE_REAL);
+	return err;
+}
+
 /* A fresh XSAVE image: x87 and SSE in their reset state, nothing else present. */
 static void xsave_area_init(void *area)
 {
@@ -397,6 +418,7 @@ void vcpu_load(struct vcpu *vcpu)
 	if (vmx_vmptrld(vcpu->vmcs_hpa))
 		panic("vcpu_load: VMPTRLD of vCPU %u failed", vcpu->id);
 	vcpu->cpu = (int)this_cpu()->cpu_id;
+	this_cpu()->vcpu = vcpu;
 	if (unlikely(vcpu->last_cpu != vcpu->cpu))
 		vcpu_arrive(vcpu);
 	vcpu->stats.loads++;
@@ -434,6 +456,7 @@ void vcpu_put(struct vcpu *vcpu)
 		panic("vcpu_put: VMCLEAR of vCPU %u failed", vcpu->id);
 	vcpu->launched = 0; /* VMCLEAR makes the VMCS clear: the next entry is VMLAUNCH */
 	vcpu->cpu = -1;
+	this_cpu()->vcpu = NULL;
 }
 
 uint64_t vcpu_read_sysreg(struct vcpu *vcpu, enum vcpu_sysreg reg)

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The SMP test guest (scenario smp-guest, four vCPUs): it finds its CPUs in the ACPI MADT, as
+ * an OS does, starts the application processors with INIT and start-up IPIs, and checks what
+ * an SMP kernel relies on: each vCPU's APIC id, fixed IPIs between every pair of vCPUs, a
+ * broadcast IPI, and the APIC timer in one-shot, periodic and TSC-deadline modes. The boot
+ * vCPU uses the xAPIC page first, then every vCPU runs in x2APIC mode. Only the boot vCPU
+ * prints; the others report through memory.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include "lib/check.h"
+#include "lib/cpu.h"
+#include "lib/entry.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "lib/trap.h"
+
+#define MAX_CPUS 8
+
+#define MSR_APIC_BASE	   0x1b
+#define MSR_TSC_DEADLINE   0x6e0
+#define MSR_X2APIC_ID	   0x802
+#define MSR_X2APIC_VERSION 0x803
+#define MSR_X2APIC_TPR	   0x808
+#define MSR_X2APIC_EOI	   0x80b
+#define MSR_X2APIC_SVR	   0x80f
+#define MSR_X2APIC_ICR	   0x830
+#define MSR_X2APIC_LVT_TMR 0x832
+#define MSR_X2APIC_TMICT   0x838
+#define MSR_X2APIC_TMCCT   0x839
+#define MSR_X2APIC_TDCR	   0x83e
+#define APIC_BASE_EN	   (1u << 11)
+#define APIC_BASE_EXTD	   (1u << 10)
+#define APIC_BASE_BSP	   (1u << 8)
+#define XAPIC_PAGE	   0xfee00000ul
+
+#define VEC_IPI	      0x50 /* + the sender's index: IPIs of different senders never merge */
+#define VEC_TIMER     0x41
+#define VEC_BROADCAST 0x42
+#define IPIS_EACH     5 /* fixed IPIs each vCPU sends every other vCPU */
+#define PERIODIC_IRQS 10
+
+#define TRAMPOLINE_GPA 0x8000 /* start-up vector 0x08 */
+
+#define ICR_INIT	  (5u << 8)
+#define ICR_STARTUP	  (6u << 8)
+#define ICR_ASSERT	  (1u << 14)
+#define ICR_ALL_EXCL_SELF (3u << 18)
+#define LVT_MASKED	  (1u << 16)
+#define LVT_PERIODIC	  (1u << 17)
+#define LVT_TSC_DEADLINE  (2u << 17)
+
+extern const char smp_trampoline[], smp_trampoline_end[];
+extern uint64_t smp_trampoline_params[2];
+extern void smp_ap_entry(void);
+extern const char smp_irq_0x41[], smp_irq_0x42[];
+extern const uintptr_t smp_ipi_stubs[MAX_CPUS];
+
+struct gate {
+	uint16_t off0, sel;
+	uint8_t ist, type;
+	uint16_t off1;
+	uint32_t off2, zero;
+} __attribute__((packed));
+
+static struct gate idt[256] __attribute__((aligned(16)));
+static struct checks c = { .name = "smp" };
+
+/* What each vCPU reports, by its index in the MADT's list. */
+static uint32_t madt_ids[MAX_CPUS];
+static unsigned int ncpus;
+static volatile uint32_t cpu_up[MAX_CPUS]; /* its APIC id + 1 once it runs C */
+static volatile uint32_t ipis[MAX_CPUS], timer_irqs[MAX_CPUS], broadcasts[MAX_CPUS];
+static volatile uint32_t acked[MAX_CPUS][MAX_CPUS]; /* [sender][receiver] */
+static volatile uint32_t go_ipis, cpus_done;
+
+/* ---- the MADT ---- */
+
+static bool sum_ok(const uint8_t *p, uint32_t len)
+{
+	uint8_t sum = 0;
+
+	for (uint32_t i = 0; i < len; i++)
+		sum += p[i];
+	return sum == 0;
+}
+
+/* The RSDP on a 16-byte boundary of the BIOS area, then the XSDT's MADT: the CPUs' APIC ids. */
+static unsigned int find_cpus(void)
+{
+	const uint8_t *rsdp = 0;
+	const uint8_t *xsdt, *madt = 0;
+	unsigned int n = 0;
+
+	for (uintptr_t a = 0xe0000; a < 0x100000 && !rsdp; a += 16)
+		if (!memcmp((const void *)a, "RSD PTR ", 8) && sum_ok((const void *)a, 20) &&
+		    sum_ok((const void *)a, 36))
+			rsdp = (const uint8_t *)a;
+	if (!rsdp)
+		return 0;
+	xsdt = (const uint8_t *)(uintptr_t) * (const uint64_t *)(rsdp + 24);
+	if (memcmp(xsdt, "XSDT", 4) || !sum_ok(xsdt, *(const uint32_t *)(xsdt + 4)))
+		return 0;
+	for (uint32_t off = 36; off + 8 <= *(const uint32_t *)(xsdt + 4); off += 8) {
+		const uint8_t *t = (const uint8_t *)(uintptr_t) * (const uint64_t *)(xsdt + off);
+
+		if (!memcmp(t, "APIC", 4) && sum_ok(t, *(const uint32_t *)(t + 4)))
+			madt = t;
+	}
+	if (!madt)
+		return 0;
+	for (uint32_t off = 44; off + 2 <= *(const uint32_t *)(madt + 4);) {
+		const uint8_t *e = madt + off;
+
+		if (e[1] < 2)
+			break;
+		if (e[0] == 0 && (e[4] & 1) && n < MAX_CPUS)
+			madt_ids[n++] = e[3];
+		if (e[0] == 9 && (*(const uint32_t *)(e + 8) & 1) && n < MAX_CPUS)
+			madt_ids[n++] = *(const uint32_t *)(e + 4);
+		off += e[1];
+	}
+	return n;
+}
+
+/* ---- the APIC ---- */
+
+static uint32_t mmio_read(uint32_t reg)
+{
+	return *(volatile uint32_t *)(XAPIC_PAGE + reg);
+}
+
+static void mmio_write(uint32_t reg, uint32_t v)
+{
+	*(volatile uint32_t *)(XAPIC_PAGE + reg) = v;
+}
+
+static void x2apic_on(void)
+{
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EN | APIC_BASE_EXTD);
+	wrmsr(MSR_X2APIC_SVR, 0x1ff); /* enabled, spurious vector 0xff */
+	wrmsr(MSR_X2APIC_TPR, 0);
+}
+
+static unsigned int my_index(void)
+{
+	uint32_t id = (uint32_t)rdmsr(MSR_X2APIC_ID);
+
+	for (unsigned int i = 0; i < ncpus; i++)
+		if (madt_ids[i] == id)
+			return i;
+	return MAX_CPUS - 1;
+}
+
+static void send_ipi(uint32_t dest, uint32_t icr_low)
+{
+	wrmsr(MSR_X2APIC_ICR, (uint64_t)dest << 32 | icr_low);
+}
+
+void smp_irq(unsigned int vector);
+void smp_irq(unsigned int vector)
+{
+	unsigned int me = my_index();
+
+	if (vector >= VEC_IPI && vector < VEC_IPI + MAX_CPUS) {
+		ipis[me]++;
+		acked[vector - VEC_IPI][me]++;
+	} else if (vector == VEC_BROADCAST)
+		broadcasts[me]++;
+	else if (vector == VEC_TIMER)
+		timer_irqs[me]++;
+	wrmsr(MSR_X2APIC_EOI, 0);
+}
+
+static void set_gate(unsigned int vector, const void *fn)
+{
+	uintptr_t a = (uintptr_t)fn;
+
+	idt[vector] = (struct gate){ .off0 = (uint16_t)a,
+				     .sel = TRAP_CODE_SEL,
+				     .type = 0x8e,
+				     .off1 = (uint16_t)(a >> 16),
+				     .off2 = (uint32_t)(a >> 32) };
+}
+
+static void load_idt(void)
+{
+	const struct desc_ptr p = { .limit = sizeof(idt) - 1, .base = (uintptr_t)idt };
+
+	lidt(&p);
+}
+
+/* Interrupts on until cond(), in HLT (each interrupt ends it), at most timeout_tsc ticks. */
+static bool wait_irq(volatile uint32_t *counter, uint32_t want, uint64_t timeout_tsc)
+{
+	uint64_t end = rdtsc() + timeout_tsc;
+
+	while (*counter < want) {
+		if (rdtsc() > end)
+			return false;
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	}
+	return true;
+}
+
+static void delay(uint64_t ticks)
+{
+	uint64_t end = rdtsc() + ticks;
+
+	while (rdtsc() < end)
+		__asm__ volatile("pause");
+}
+
+/* Every vCPU: fixed IPIs to all the others, one at a time to each (an IPI the receiver has not
+ * taken yet would merge with the next in its IRR), then the periodic timer. */
+static void exchange_and_count(unsigned int me)
+{
+	while (!go_ipis)
+		__asm__ volatile("pause");
+	for (uint32_t round = 1; round <= IPIS_EACH; round++)
+		for (unsigned int i = 0; i < ncpus; i++) {
+			uint64_t end = rdtsc() + (1ull << 30);
+
+			if (i == me)
+				continue;
+			send_ipi(madt_ids[i], (VEC_IPI + me) | ICR_ASSERT);
+			while (acked[me][i] < round && rdtsc() < end) /* taking others' meanwhile */
+				__asm__ volatile("sti; pause; cli" ::: "memory");
+		}
+	wait_irq(&ipis[me], IPIS_EACH * (ncpus - 1), 1ull << 32);
+	wrmsr(MSR_X2APIC_TDCR, 0xb); /* divide by 1 */
+	wrmsr(MSR_X2APIC_LVT_TMR, VEC_TIMER | LVT_PERIODIC);
+	wrmsr(MSR_X2APIC_TMICT, 200000); /* 200 µs at the 1 GHz bus */
+	wait_irq(&timer_irqs[me], PERIODIC_IRQS, 1ull << 34);
+	wrmsr(MSR_X2APIC_LVT_TMR, VEC_TIMER | LVT_MASKED);
+	wrmsr(MSR_X2APIC_TMICT, 0);
+	__atomic_fetch_add(&cpus_done, 1, __ATOMIC_RELEASE);
+}
+
+void smp_ap_main(void);
+void smp_ap_main(void)
+{
+	unsigned int me;
+
+	trap_init(); /* the runtime's GDT: its 0x08 is 64-bit code, the trampoline's is not */
+	load_idt();
+	x2apic_on();
+	me = my_index();
+	cpu_up[me] = (uint32_t)rdmsr(MSR_X2APIC_ID) + 1;
+	exchange_and_count(me);
+	/* Parked as an OS parks an idle CPU; the boot vCPU's exit ends the guest. */
+	for (;;)
+		__asm__ volatile("sti; hlt" ::: "memory");
+}
+
+static void start_aps(void)
+{
+	memcpy((void *)TRAMPOLINE_GPA, smp_trampoline,
+	       (size_t)(smp_trampoline_end - smp_trampoline));
+	uint64_t *params = (uint64_t *)(TRAMPOLINE_GPA +
+					((const char *)smp_trampoline_params - smp_trampoline));
+	params[0] = read_cr3();
+	params[1] = (uintptr_t)smp_ap_entry;
+	/* SDM 8.4.4.1: INIT, 10 ms, start-up, 200 µs, start-up (ignored by a started AP). */
+	send_ipi(0, ICR_INIT | ICR_ASSERT | ICR_ALL_EXCL_SELF);
+	delay(1000000);
+	send_ipi(0, ICR_STARTUP | ICR_ASSERT | ICR_ALL_EXCL_SELF | (TRAMPOLINE_GPA >> 12));
+	delay(20000);
+	send_ipi(0, ICR_STARTUP | ICR_ASSERT | ICR_ALL_EXCL_SELF | (TRAMPOLINE_GPA >> 12));
+}
+
+int main(void)
+{
+	struct cpuid_regs l1 = cpuid(1, 0);
+	uint64_t t, base;
+	unsigned int up = 0;
+
+	trap_init();
+	for (unsigned int v = 0; v < TRAP_VECTORS; v++)
+		set_gate(v, (const void *)trap_stubs[v]);
+	for (unsigned int i = 0; i < MAX_CPUS; i++)
+		set_gate(VEC_IPI + i, (const void *)smp_ipi_stubs[i]);
+	set_gate(VEC_TIMER, smp_irq_0x41);
+	set_gate(VEC_BROADCAST, smp_irq_0x42);
+	load_idt();
+
+	ncpus = find_cpus();
+	check(&c, 1, ncpus == 4, "the MADT lists %u CPUs (expected 4)", ncpus);
+	for (unsigned int i = 0; i < ncpus; i++)
+		printf("smp: MADT CPU %u: APIC id %u\n", i, madt_ids[i]);
+	check(&c, 2, (l1.edx & (1u << 9)) && (l1.ecx & (1u << 21)) && (l1.ecx & (1u << 24)),
+	      "CPUID shows the APIC, x2APIC and the TSC-deadline timer");
+	base = rdmsr(MSR_APIC_BASE);
+	check(&c, 3, base == (0xfee00000ul | APIC_BASE_EN | APIC_BASE_BSP),
+	      "IA32_APIC_BASE 0x%lx: xAPIC mode at 0xfee00000, boot processor", base);
+	check(&c, 4, mmio_read(0x20) == 0 && mmio_read(0x30) == 0x00060014,
+	      "xAPIC page: ID 0x%x, version 0x%x", mmio_read(0x20), mmio_read(0x30));
+	mmio_write(0xf0, 0x1ff);
+	check(&c, 5, mmio_read(0xf0) == 0x1ff, "xAPIC page: SVR written 0x1ff reads 0x%x",
+	      mmio_read(0xf0));
+	x2apic_on();
+	check(&c, 6, rdmsr(MSR_X2APIC_ID) == 0 && mmio_read(0x20) == 0xffffffff,
+	      "x2APIC mode: ID MSR %lu, the xAPIC page reads all ones",
+	      (unsigned long)rdmsr(MSR_X2APIC_ID));
+
+	/* One-shot: the count runs down and raises one interrupt. */
+	wrmsr(MSR_X2APIC_TDCR, 0xb);
+	wrmsr(MSR_X2APIC_LVT_TMR, VEC_TIMER);
+	wrmsr(MSR_X2APIC_TMICT, 100000);
+	t = rdmsr(MSR_X2APIC_TMCCT);
+	check(&c, 7, t > 0 && t <= 100000 && wait_irq(&timer_irqs[0], 1, 1ull << 32),
+	      "one-shot timer: current count %lu after arming, then its interrupt", t);
+	delay(2000000);
+	check(&c, 8, timer_irqs[0] == 1 && rdmsr(MSR_X2APIC_TMCCT) == 0,
+	      "one-shot timer fired once (%u) and its count stays 0", timer_irqs[0]);
+
+	/* TSC-deadline: the interrupt comes at the TSC value written. */
+	wrmsr(MSR_X2APIC_LVT_TMR, VEC_TIMER | LVT_TSC_DEADLINE);
+	t = rdtsc() + 200000;
+	wrmsr(MSR_TSC_DEADLINE, t);
+	check(&c, 9,
+	      wait_irq(&timer_irqs[0], 2, 1ull << 32) && rdtsc() >= t &&
+		      rdmsr(MSR_TSC_DEADLINE) == 0,
+	      "TSC-deadline timer: interrupt after the deadline, then the MSR reads 0");
+	wrmsr(MSR_X2APIC_LVT_TMR, VEC_TIMER | LVT_MASKED);
+	timer_irqs[0] = 0;
+
+	start_aps();
+	for (uint64_t end = rdtsc() + (1ull << 32); rdtsc() < end;) {
+		up = 0;
+		for (unsigned int i = 1; i < ncpus; i++)
+			up += cpu_up[i] != 0;
+		if (up == ncpus - 1)
+			break;
+		__asm__ volatile("pause");
+	}
+	for (unsigned int i = 1; i < ncpus; i++)
+		printf("smp: vCPU %u reports APIC id %d\n", i, (int)cpu_up[i] - 1);
+	check(&c, 10, up == ncpus - 1, "%u of %u APs started with INIT and start-up IPIs", up,
+	      ncpus - 1);
+	bool ids_ok = true;
+	for (unsigned int i = 1; i < ncpus; i++)
+		ids_ok &= cpu_up[i] == madt_ids[i] + 1;
+	check(&c, 11, ids_ok, "each AP's x2APIC ID is its MADT entry's");
+
+	go_ipis = 1;
+	exchange_and_count(0);
+	while (__atomic_load_n(&cpus_done, __ATOMIC_ACQUIRE) < ncpus)
+		__asm__ volatile("pause");
+	bool ipis_ok = true, timers_ok = true;
+	for (unsigned int i = 0; i < ncpus; i++) {
+		printf("smp: vCPU %u: %u IPIs received, %u periodic timer interrupts\n", i, ipis[i],
+		       timer_irqs[i]);
+		ipis_ok &= ipis[i] == IPIS_EACH * (ncpus - 1);
+		timers_ok &= timer_irqs[i] >= PERIODIC_IRQS;
+	}
+	check(&c, 12, ipis_ok, "every vCPU received %u fixed IPIs from the others",
+	      IPIS_EACH * (ncpus - 1));
+	check(&c, 13, timers_ok, "every vCPU counted %u periodic timer interrupts", PERIODIC_IRQS);
+
+	send_ipi(0, VEC_BROADCAST | ICR_ASSERT | ICR_ALL_EXCL_SELF);
+	delay(4000000);
+	bool bc_ok = broadcasts[0] == 0;
+	for (unsigned int i = 1; i < ncpus; i++)
+		bc_ok &= broadcasts[i] == 1;
+	check(&c, 14, bc_ok, "a broadcast IPI (all excluding self) reached each AP once");
+	return (int)checks_done(&c);
+}
