@@ -15,56 +15,13 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/trap.h"
+#include "smp_common.h"
 
-#define MAX_CPUS 8
-
-#define MSR_APIC_BASE	   0x1b
-#define MSR_TSC_DEADLINE   0x6e0
-#define MSR_X2APIC_ID	   0x802
-#define MSR_X2APIC_VERSION 0x803
-#define MSR_X2APIC_TPR	   0x808
-#define MSR_X2APIC_EOI	   0x80b
-#define MSR_X2APIC_SVR	   0x80f
-#define MSR_X2APIC_ICR	   0x830
-#define MSR_X2APIC_LVT_TMR 0x832
-#define MSR_X2APIC_TMICT   0x838
-#define MSR_X2APIC_TMCCT   0x839
-#define MSR_X2APIC_TDCR	   0x83e
-#define APIC_BASE_EN	   (1u << 11)
-#define APIC_BASE_EXTD	   (1u << 10)
-#define APIC_BASE_BSP	   (1u << 8)
-#define XAPIC_PAGE	   0xfee00000ul
-
-#define VEC_IPI	      0x50 /* + the sender's index: IPIs of different senders never merge */
-#define VEC_TIMER     0x41
-#define VEC_BROADCAST 0x42
+#define MAX_CPUS      SMP_MAX_CPUS
+#define XAPIC_PAGE    0xfee00000ul
 #define IPIS_EACH     5 /* fixed IPIs each vCPU sends every other vCPU */
 #define PERIODIC_IRQS 10
 
-#define TRAMPOLINE_GPA 0x8000 /* start-up vector 0x08 */
-
-#define ICR_INIT	  (5u << 8)
-#define ICR_STARTUP	  (6u << 8)
-#define ICR_ASSERT	  (1u << 14)
-#define ICR_ALL_EXCL_SELF (3u << 18)
-#define LVT_MASKED	  (1u << 16)
-#define LVT_PERIODIC	  (1u << 17)
-#define LVT_TSC_DEADLINE  (2u << 17)
-
-extern const char smp_trampoline[], smp_trampoline_end[];
-extern uint64_t smp_trampoline_params[2];
-extern void smp_ap_entry(void);
-extern const char smp_irq_0x41[], smp_irq_0x42[];
-extern const uintptr_t smp_ipi_stubs[MAX_CPUS];
-
-struct gate {
-	uint16_t off0, sel;
-	uint8_t ist, type;
-	uint16_t off1;
-	uint32_t off2, zero;
-} __attribute__((packed));
-
-static struct gate idt[256] __attribute__((aligned(16)));
 static struct checks c = { .name = "smp" };
 
 /* What each vCPU reports, by its index in the MADT's list. */
@@ -136,13 +93,6 @@ static void mmio_write(uint32_t reg, uint32_t v)
 	*(volatile uint32_t *)(XAPIC_PAGE + reg) = v;
 }
 
-static void x2apic_on(void)
-{
-	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EN | APIC_BASE_EXTD);
-	wrmsr(MSR_X2APIC_SVR, 0x1ff); /* enabled, spurious vector 0xff */
-	wrmsr(MSR_X2APIC_TPR, 0);
-}
-
 static unsigned int my_index(void)
 {
 	uint32_t id = (uint32_t)rdmsr(MSR_X2APIC_ID);
@@ -153,12 +103,6 @@ static unsigned int my_index(void)
 	return MAX_CPUS - 1;
 }
 
-static void send_ipi(uint32_t dest, uint32_t icr_low)
-{
-	wrmsr(MSR_X2APIC_ICR, (uint64_t)dest << 32 | icr_low);
-}
-
-void smp_irq(unsigned int vector);
 void smp_irq(unsigned int vector)
 {
 	unsigned int me = my_index();
@@ -171,45 +115,6 @@ void smp_irq(unsigned int vector)
 	else if (vector == VEC_TIMER)
 		timer_irqs[me]++;
 	wrmsr(MSR_X2APIC_EOI, 0);
-}
-
-static void set_gate(unsigned int vector, const void *fn)
-{
-	uintptr_t a = (uintptr_t)fn;
-
-	idt[vector] = (struct gate){ .off0 = (uint16_t)a,
-				     .sel = TRAP_CODE_SEL,
-				     .type = 0x8e,
-				     .off1 = (uint16_t)(a >> 16),
-				     .off2 = (uint32_t)(a >> 32) };
-}
-
-static void load_idt(void)
-{
-	const struct desc_ptr p = { .limit = sizeof(idt) - 1, .base = (uintptr_t)idt };
-
-	lidt(&p);
-}
-
-/* Interrupts on until cond(), in HLT (each interrupt ends it), at most timeout_tsc ticks. */
-static bool wait_irq(volatile uint32_t *counter, uint32_t want, uint64_t timeout_tsc)
-{
-	uint64_t end = rdtsc() + timeout_tsc;
-
-	while (*counter < want) {
-		if (rdtsc() > end)
-			return false;
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
-	}
-	return true;
-}
-
-static void delay(uint64_t ticks)
-{
-	uint64_t end = rdtsc() + ticks;
-
-	while (rdtsc() < end)
-		__asm__ volatile("pause");
 }
 
 /* Every vCPU: fixed IPIs to all the others, one at a time to each (an IPI the receiver has not
@@ -238,13 +143,11 @@ static void exchange_and_count(unsigned int me)
 	__atomic_fetch_add(&cpus_done, 1, __ATOMIC_RELEASE);
 }
 
-void smp_ap_main(void);
 void smp_ap_main(void)
 {
 	unsigned int me;
 
-	trap_init(); /* the runtime's GDT: its 0x08 is 64-bit code, the trampoline's is not */
-	load_idt();
+	smp_idt_init();
 	x2apic_on();
 	me = my_index();
 	cpu_up[me] = (uint32_t)rdmsr(MSR_X2APIC_ID) + 1;
@@ -254,36 +157,13 @@ void smp_ap_main(void)
 		__asm__ volatile("sti; hlt" ::: "memory");
 }
 
-static void start_aps(void)
-{
-	memcpy((void *)TRAMPOLINE_GPA, smp_trampoline,
-	       (size_t)(smp_trampoline_end - smp_trampoline));
-	uint64_t *params = (uint64_t *)(TRAMPOLINE_GPA +
-					((const char *)smp_trampoline_params - smp_trampoline));
-	params[0] = read_cr3();
-	params[1] = (uintptr_t)smp_ap_entry;
-	/* SDM 8.4.4.1: INIT, 10 ms, start-up, 200 µs, start-up (ignored by a started AP). */
-	send_ipi(0, ICR_INIT | ICR_ASSERT | ICR_ALL_EXCL_SELF);
-	delay(1000000);
-	send_ipi(0, ICR_STARTUP | ICR_ASSERT | ICR_ALL_EXCL_SELF | (TRAMPOLINE_GPA >> 12));
-	delay(20000);
-	send_ipi(0, ICR_STARTUP | ICR_ASSERT | ICR_ALL_EXCL_SELF | (TRAMPOLINE_GPA >> 12));
-}
-
 int main(void)
 {
 	struct cpuid_regs l1 = cpuid(1, 0);
 	uint64_t t, base;
 	unsigned int up = 0;
 
-	trap_init();
-	for (unsigned int v = 0; v < TRAP_VECTORS; v++)
-		set_gate(v, (const void *)trap_stubs[v]);
-	for (unsigned int i = 0; i < MAX_CPUS; i++)
-		set_gate(VEC_IPI + i, (const void *)smp_ipi_stubs[i]);
-	set_gate(VEC_TIMER, smp_irq_0x41);
-	set_gate(VEC_BROADCAST, smp_irq_0x42);
-	load_idt();
+	smp_idt_init();
 
 	ncpus = find_cpus();
 	check(&c, 1, ncpus == 4, "the MADT lists %u CPUs (expected 4)", ncpus);
@@ -311,7 +191,7 @@ int main(void)
 	t = rdmsr(MSR_X2APIC_TMCCT);
 	check(&c, 7, t > 0 && t <= 100000 && wait_irq(&timer_irqs[0], 1, 1ull << 32),
 	      "one-shot timer: current count %lu after arming, then its interrupt", t);
-	delay(2000000);
+	delay_tsc(2000000);
 	check(&c, 8, timer_irqs[0] == 1 && rdmsr(MSR_X2APIC_TMCCT) == 0,
 	      "one-shot timer fired once (%u) and its count stays 0", timer_irqs[0]);
 
@@ -326,7 +206,7 @@ int main(void)
 	wrmsr(MSR_X2APIC_LVT_TMR, VEC_TIMER | LVT_MASKED);
 	timer_irqs[0] = 0;
 
-	start_aps();
+	smp_start_aps(true, 0);
 	for (uint64_t end = rdtsc() + (1ull << 32); rdtsc() < end;) {
 		up = 0;
 		for (unsigned int i = 1; i < ncpus; i++)
@@ -360,7 +240,7 @@ int main(void)
 	check(&c, 13, timers_ok, "every vCPU counted %u periodic timer interrupts", PERIODIC_IRQS);
 
 	send_ipi(0, VEC_BROADCAST | ICR_ASSERT | ICR_ALL_EXCL_SELF);
-	delay(4000000);
+	delay_tsc(4000000);
 	bool bc_ok = broadcasts[0] == 0;
 	for (unsigned int i = 1; i < ncpus; i++)
 		bc_ok &= broadcasts[i] == 1;

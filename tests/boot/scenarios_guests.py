@@ -205,3 +205,26 @@ GUEST_SCENARIOS.append(
                      r'^\[smp\] smp: all checks passed$', exited('smp'),
                      r'^guest smp vCPU 3: \d+ exits', r'^plinth: halted\.$'],
              absent=CLEAN))
+
+# Misbehaving SMP guests are stopped whole, or contained (guest/smpbad.c): a vCPU that
+# triple-faults while its sibling spins with interrupts off stops the guest, both vCPUs; INIT
+# to the boot vCPU (a reset) stops it; an IPI flood neither hangs plinth nor the guest, and an
+# AP that sends itself INIT can be started again.
+GUEST_SCENARIOS.append(
+    Scenario('smp-hostile', 'bochs-bios', cpus=2, config=f'{CONFIGS}/smp-hostile.cfg',
+             files=[guest_file('smpbad', 'elf')], timeout=180,
+             expect=[BANNER, r'^guest triple: starting on CPU 0$',
+                     r'^\[triple\] smpbad: vCPU 1 will triple-fault',
+                     r'^guest triple stopped: vCPU 1: triple fault at RIP 0x[0-9a-f]+$',
+                     r'^guest triple vCPU 0: \d+ exits',
+                     r'^guest triple vCPU 1: \d+ exits .*triple fault 1',
+                     r'^\[initself\] smpbad: vCPU 0 sends INIT to itself$',
+                     r'^guest initself stopped: vCPU 0 \(the boot processor\) got INIT, which resets '
+                     r'the machine; plinth does not emulate a reset$',
+                     r'^\[flood\] smpbad: vCPU 1 floods vCPU 0 with 20000 IPIs$',
+                     r'^\[flood\] smpbad: vCPU 1 sent 20000 IPIs and parked itself with INIT; '
+                     r'[1-9]\d* taken here',
+                     r'^\[flood\] smpbad: vCPU 1 started 2 times$', exited('flood'),
+                     r'^plinth: 3 of 3 guests ran; all have ended$', r'^plinth: halted\.$'],
+             absent=[r'FAILED', r'exception', r'CPU \d+ stopped', r'has not stopped',
+                     r'console: CPU']))
