@@ -222,6 +222,7 @@ struct vcpu {
 	bool nmi_pending; /* an NMI waits for the guest to be able to take it */
 	bool irq_window; /* interrupt-window exiting is on */
 	bool apic_check; /* the APIC changed: look for an interrupt to inject */
+	bool apic_busy; /* the next entry has APIC work (see vcpu_apic_quiet) */
 	uint32_t home_cpu; /* the physical CPU it runs on */
 	bool thread_done; /* its run on home_cpu has ended (vm_run) */
 	uint64_t apic_deadline; /* lapic_timer_deadline(), kept current */

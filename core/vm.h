@@ -46,7 +46,8 @@ struct vm {
 	struct mmio_bus mmio;
 	struct pc_testdev testdev;
 	/* Its devices (both buses) are shared by its vCPUs, which run on different CPUs: one
-	 * access at a time. Held only for the access itself. */
+	 * access at a time. Held only for the access itself, and only with several vCPUs (a
+	 * child's vCPUs all run on its control guest's CPU). */
 	spinlock_t dev_lock;
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	unsigned int nr_vcpus;
@@ -104,6 +105,8 @@ static inline int vm_pio_access(struct vm *vm, uint16_t port, unsigned int size,
 {
 	int err;
 
+	if (likely(vm->nr_vcpus <= 1)) /* nobody to share them with */
+		return pio_bus_access(&vm->pio, port, size, write, val);
 	spin_lock(&vm->dev_lock);
 	err = pio_bus_access(&vm->pio, port, size, write, val);
 	spin_unlock(&vm->dev_lock);
@@ -115,10 +118,14 @@ static inline int vm_mmio_access(struct vm *vm, const struct mmio_device *dev, u
 {
 	int err;
 
-	spin_lock(&vm->dev_lock);
+	bool shared = vm->nr_vcpus > 1;
+
+	if (shared)
+		spin_lock(&vm->dev_lock);
 	err = dev ? mmio_device_access(dev, gpa, buf, len, write) :
 		    mmio_bus_access(&vm->mmio, gpa, buf, len, write);
-	spin_unlock(&vm->dev_lock);
+	if (shared)
+		spin_unlock(&vm->dev_lock);
 	return err;
 }
 

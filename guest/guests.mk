@@ -38,6 +38,8 @@ hello_SRCS	:= guest/hello.c
 chatter_ENTRY	:= flat64
 smp_ENTRY	:= flat64
 smpbad_ENTRY	:= mb2
+benchsmp_ENTRY	:= flat64
+benchsmp_SRCS	:= guest/benchsmp.c guest/smp_common.c guest/smp_asm.asm
 smpbad_SRCS	:= guest/smpbad.c guest/smp_common.c guest/smp_asm.asm
 smp_SRCS	:= guest/smp.c guest/smp_common.c guest/smp_asm.asm
 chatter_SRCS	:= guest/chatter.c
@@ -77,7 +79,7 @@ ctltest_SRCS	:= guest/ctltest.c guest/ctltest_child.asm guest/ring3.asm
 pae_ENTRY	:= flat32
 pae_SRCS	:= guest/pae.c
 
-GUEST_NAMES := hello chatter smp smpbad cpuid pio mb1 mb2 triple pastram fillram scanram storm bench mmio exits hcall \
+GUEST_NAMES := hello chatter smp smpbad benchsmp cpuid pio mb1 mb2 triple pastram fillram scanram storm bench mmio exits hcall \
 	       vmm ctltest ctl32 pae
 
 guest_is_flat = $(filter flat%,$($(1)_ENTRY))

@@ -59,6 +59,34 @@ def guest_exits(run_scenario):
     return 0
 
 
+SMP_LINE = re.compile(r'^\[benchsmp\] benchsmp: (.*)$', re.M)
+SMP_BIN = 'build/guest/benchsmp.bin'
+
+
+def smp_rows(run_scenario):
+    """Boots the SMP bench guest (two vCPUs, Bochs with two CPUs) and prints its table: IPI
+    delivery and TSC-deadline timer costs; returns 1 on failure."""
+    sc = scenarios.Scenario('bench-guest-smp', 'bochs-bios', cpus=2,
+                            config='tests/boot/configs/guests-bench-smp.cfg',
+                            files=[(SMP_BIN, 'guests/benchsmp.bin')], timeout=240,
+                            expect=[r'^\[benchsmp\] benchsmp: TSC deadline already due',
+                                    r'^guest benchsmp exited with status 1$'],
+                            done=r'(?m)^guest benchsmp (exited|stopped)|' + scenarios.HALTED)
+    if not os.path.exists(os.path.join(ROOT, SMP_BIN)):
+        print(f'failed: {SMP_BIN} is missing (make guests)')
+        return 1
+    _, ok, detail, _, log = run_scenario(sc)
+    lines = SMP_LINE.findall(log)
+    if not ok or not lines or not lines[0].startswith('measured'):
+        print(f'SMP: failed: {detail.splitlines()[0] if detail else "no table"}')
+        return 1
+    print('| between vCPUs (Bochs corei7_skylake_x, 2 CPUs, mean of 200) | ticks |')
+    print('|---|---:|')
+    for line in lines[1:]:
+        print('| ' + ' | '.join(re.split(r'\s{2,}', line.strip())) + ' |')
+    return 0
+
+
 EMUL_BENCH = 'build/bench/emul_bench'
 
 
@@ -98,6 +126,8 @@ def main(run_scenario):
         print(f'| {sc.name} | {total:,} ticks | {console:,} ticks | {total - console:,} ticks |')
     print()
     failed += guest_exits(run_scenario)
+    print()
+    failed += smp_rows(run_scenario)
     print()
     failed += emulator_host()
     print()

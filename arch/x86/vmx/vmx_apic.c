@@ -45,6 +45,7 @@ int vcpu_apic_init(struct vcpu *vcpu, uint32_t home_cpu)
 	vcpu->preempt_value = vmx_host.preemption_timer_value;
 	/* vCPU 0 starts at the entry point; the others wait for INIT and SIPI, as APs do. */
 	vcpu->mp_state = vcpu->id == 0 ? VCPU_MP_RUNNABLE : VCPU_MP_WAIT_SIPI;
+	vcpu->apic_busy = vcpu->mp_state != VCPU_MP_RUNNABLE;
 	return 0;
 }
 
@@ -69,6 +70,7 @@ static void deliver(struct vcpu *from, struct vcpu *to, const struct lapic_ipi *
 		if (to == from) {
 			lapic_deliver_fixed(&to->lapic, ipi->vector, false);
 			to->apic_check = true;
+			to->apic_busy = true;
 			return;
 		}
 		__atomic_fetch_or(&to->posted_irr[ipi->vector / 32], 1u << (ipi->vector % 32),
@@ -113,6 +115,7 @@ static void send_ipi(void *ctx, const struct lapic_ipi *ipi)
 void vcpu_apic_changed(struct vcpu *vcpu)
 {
 	vcpu->apic_check = true;
+	vcpu->apic_busy = true;
 	vcpu->apic_deadline = lapic_timer_deadline(&vcpu->lapic);
 }
 
@@ -308,6 +311,9 @@ bool vcpu_apic_before_entry(struct vcpu *vcpu)
 	inject(vcpu);
 	if (vmx_host.pin & PIN_PREEMPTION_TIMER)
 		set_preemption_timer(vcpu);
+	vcpu->apic_busy = vcpu->apic_check || vcpu->nmi_pending ||
+			  vcpu->apic_deadline != NO_DEADLINE ||
+			  vcpu->preempt_value != vmx_host.preemption_timer_value;
 	return true;
 }
 
@@ -332,6 +338,7 @@ int vcpu_apic_hlt(struct vcpu *vcpu)
 		return -EIO;
 	}
 	vcpu->mp_state = VCPU_MP_HALTED;
+	vcpu->apic_busy = true;
 	return 0;
 }
 
@@ -339,6 +346,7 @@ int vcpu_apic_irq_window(struct vcpu *vcpu)
 {
 	set_irq_window(vcpu, false);
 	vcpu->apic_check = true;
+	vcpu->apic_busy = true;
 	return 0;
 }
 

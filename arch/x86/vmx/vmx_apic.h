@@ -13,6 +13,14 @@ int vcpu_apic_init(struct vcpu *vcpu, uint32_t home_cpu);
  * vCPU halts or waits for SIPI, injects what the guest can take and sets the preemption
  * timer. False when the VM is stopping. */
 bool vcpu_apic_before_entry(struct vcpu *vcpu);
+
+/* Whether vcpu_apic_before_entry has nothing to do: the exit path's inline test. apic_busy is
+ * set by whatever gives it work and worked out again at its end. */
+static inline bool vcpu_apic_quiet(const struct vcpu *vcpu)
+{
+	return !(vcpu->apic_busy | __atomic_load_n(&vcpu->posted_events, __ATOMIC_RELAXED));
+}
+
 /* After the model changed (a register write, an EOI): look for interrupts, re-read the
  * timer's deadline. */
 void vcpu_apic_changed(struct vcpu *vcpu);

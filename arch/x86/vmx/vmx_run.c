@@ -147,7 +147,8 @@ void vmx_vcpu_run(struct vcpu *vcpu)
 		uint32_t reason, basic;
 		int rc;
 
-		if (vcpu->has_lapic && unlikely(!vcpu_apic_before_entry(vcpu)))
+		/* A child's vCPU (no APIC) is always quiet: nothing posts to it. */
+		if (unlikely(!vcpu_apic_quiet(vcpu)) && !vcpu_apic_before_entry(vcpu))
 			break;
 
 		if (unlikely(vcpu->event.pending))
