@@ -225,6 +225,7 @@ struct vcpu {
 	bool apic_busy; /* the next entry has APIC work (see vcpu_apic_quiet) */
 	uint32_t home_cpu; /* the physical CPU it runs on */
 	bool thread_done; /* its run on home_cpu has ended (vm_run) */
+	bool asleep; /* waiting for another vCPU to wake it (vmx_apic.c's all_asleep) */
 	uint64_t apic_deadline; /* lapic_timer_deadline(), kept current */
 	uint32_t preempt_value; /* the VMX-preemption timer value in the VMCS */
 	struct lapic lapic;

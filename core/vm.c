@@ -280,9 +280,11 @@ int vm_create(const struct guest_config *gc, unsigned int id, const struct loade
 		goto fail;
 	}
 	place_acpi_tables(vm);
-	pr_info("guest %s: %llu MiB RAM from HPA 0x%llx, %s image of %llu bytes, entry 0x%llx in "
+	pr_info("guest %s: %llu %s RAM from HPA 0x%llx, %s image of %llu bytes, entry 0x%llx in "
 		"%u-bit mode, EPT %llu pages\n",
-		gc->name, (unsigned long long)(gc->memory_bytes >> 20),
+		gc->name,
+		(unsigned long long)(gc->memory_bytes >> (gc->memory_bytes < MiB ? 10 : 20)),
+		gc->memory_bytes < MiB ? "KiB" : "MiB",
 		(unsigned long long)vm->mem.slots[0].chunk_hpa[0], guest_format_name(gc->format),
 		(unsigned long long)image->len, (unsigned long long)boot.rip, boot.mode_bits,
 		(unsigned long long)vm->ept.table_pages);

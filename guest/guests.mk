@@ -135,6 +135,13 @@ $(GUEST_DIR)/64/%.asm.o: %.asm
 
 GUEST_TEST_BINS := $(foreach g,$(GUEST_NAMES),$(call guest_file,$(g)))
 
+# Guests written whole in 16-bit assembly, assembled straight to a flat image.
+GUEST_RAW16 := sipibad
+GUEST_TEST_BINS += $(GUEST_RAW16:%=$(GUEST_DIR)/%.bin)
+$(GUEST_RAW16:%=$(GUEST_DIR)/%.bin): $(GUEST_DIR)/%.bin: guest/%.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin $< -o $@
+
 # Shipped in the ISO and the USB image: GUEST_BINS are the files (prerequisites), GUEST_MEDIA
 # the FILE=NAME arguments of tools/mkiso and tools/mkusb (NAME is what plinth.cfg uses).
 GUEST_BINS := $(GUEST_DIR)/hello.bin

@@ -3,7 +3,7 @@
  * The SMP test guest (scenario smp-guest, four vCPUs): it finds its CPUs in the ACPI MADT, as
  * an OS does, starts the application processors with INIT and start-up IPIs, and checks what
  * an SMP kernel relies on: each vCPU's APIC id, fixed IPIs between every pair of vCPUs, a
- * broadcast IPI, and the APIC timer in one-shot, periodic and TSC-deadline modes. The boot
+ * broadcast, a logical-destination IPI, an NMI IPI, and the APIC timer in one-shot, periodic and TSC-deadline modes. The boot
  * vCPU uses the xAPIC page first, then every vCPU runs in x2APIC mode. Only the boot vCPU
  * prints; the others report through memory.
  */
@@ -29,6 +29,7 @@ static uint32_t madt_ids[MAX_CPUS];
 static unsigned int ncpus;
 static volatile uint32_t cpu_up[MAX_CPUS]; /* its APIC id + 1 once it runs C */
 static volatile uint32_t ipis[MAX_CPUS], timer_irqs[MAX_CPUS], broadcasts[MAX_CPUS];
+static volatile uint32_t nmis[MAX_CPUS];
 static volatile uint32_t acked[MAX_CPUS][MAX_CPUS]; /* [sender][receiver] */
 static volatile uint32_t go_ipis, cpus_done;
 
@@ -157,6 +158,12 @@ void smp_ap_main(void)
 		__asm__ volatile("sti; hlt" ::: "memory");
 }
 
+static void nmi_handler(struct trap_frame *f)
+{
+	(void)f;
+	nmis[my_index()]++;
+}
+
 int main(void)
 {
 	struct cpuid_regs l1 = cpuid(1, 0);
@@ -164,6 +171,7 @@ int main(void)
 	unsigned int up = 0;
 
 	smp_idt_init();
+	trap_set_handler(2, nmi_handler);
 
 	ncpus = find_cpus();
 	check(&c, 1, ncpus == 4, "the MADT lists %u CPUs (expected 4)", ncpus);
@@ -245,5 +253,19 @@ int main(void)
 	for (unsigned int i = 1; i < ncpus; i++)
 		bc_ok &= broadcasts[i] == 1;
 	check(&c, 14, bc_ok, "a broadcast IPI (all excluding self) reached each AP once");
+
+	/* x2APIC logical destination: cluster 0, one bit per APIC id below 16 (SDM 10.12.10.2). */
+	send_ipi((1u << madt_ids[1]) | (1u << madt_ids[3]),
+		 VEC_BROADCAST | ICR_ASSERT | ICR_LOGICAL);
+	delay_tsc(4000000);
+	check(&c, 15,
+	      broadcasts[0] == 0 && broadcasts[1] == 2 && broadcasts[2] == 1 && broadcasts[3] == 2,
+	      "a logical-destination IPI to vCPUs 1 and 3 reached those two (%u %u %u %u)",
+	      broadcasts[0], broadcasts[1], broadcasts[2], broadcasts[3]);
+	send_ipi(madt_ids[2], ICR_NMI | ICR_ASSERT);
+	delay_tsc(4000000);
+	check(&c, 16, nmis[0] == 0 && nmis[1] == 0 && nmis[2] == 1 && nmis[3] == 0,
+	      "an NMI IPI to vCPU 2 ran its NMI handler once (%u %u %u %u)", nmis[0], nmis[1],
+	      nmis[2], nmis[3]);
 	return (int)checks_done(&c);
 }

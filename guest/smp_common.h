@@ -30,6 +30,7 @@
 #define ICR_NMI		  (4u << 8)
 #define ICR_INIT	  (5u << 8)
 #define ICR_STARTUP	  (6u << 8)
+#define ICR_LOGICAL	  (1u << 11)
 #define ICR_ASSERT	  (1u << 14)
 #define ICR_SELF	  (1u << 18)
 #define ICR_ALL_EXCL_SELF (3u << 18)

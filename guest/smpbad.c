@@ -6,6 +6,7 @@
  *   init-self  vCPU 0 sends INIT to itself (a machine reset): the guest stops.
  *   flood      vCPU 1 sends vCPU 0 fixed IPIs without pause while vCPU 0 prints; vCPU 1 then
  *              sends INIT to itself and vCPU 0 starts it again. The guest ends normally.
+ *   all-halt   both vCPUs halt with interrupts off: nothing can wake the guest, so it stops.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,7 +19,7 @@
 
 #define FLOOD_IPIS 20000
 
-enum test { TEST_NONE, TEST_TRIPLE, TEST_INIT_SELF, TEST_FLOOD };
+enum test { TEST_NONE, TEST_TRIPLE, TEST_INIT_SELF, TEST_FLOOD, TEST_ALL_HALT };
 
 static enum test test;
 static volatile uint32_t ap_starts, ap_sent, bsp_ipis, ap_parked;
@@ -86,6 +87,7 @@ int mb_entry_main(uint32_t magic, uintptr_t info)
 	test = has_word(cmdline, "triple")    ? TEST_TRIPLE :
 	       has_word(cmdline, "init-self") ? TEST_INIT_SELF :
 	       has_word(cmdline, "flood")     ? TEST_FLOOD :
+	       has_word(cmdline, "all-halt")  ? TEST_ALL_HALT :
 						TEST_NONE;
 	if (test == TEST_NONE) {
 		printf("smpbad: no test named on the command line \"%s\"\n", cmdline);
@@ -99,6 +101,11 @@ int mb_entry_main(uint32_t magic, uintptr_t info)
 		smp_start_aps(false, 1);
 		for (;;)
 			__asm__ volatile("cli; pause" ::: "memory");
+	case TEST_ALL_HALT:
+		printf("smpbad: both vCPUs halt with interrupts off\n");
+		smp_start_aps(false, 1);
+		for (;;)
+			__asm__ volatile("cli; hlt" ::: "memory");
 	case TEST_INIT_SELF:
 		printf("smpbad: vCPU 0 sends INIT to itself\n");
 		send_ipi(0, ICR_INIT | ICR_ASSERT | ICR_SELF);

@@ -202,6 +202,8 @@ GUEST_SCENARIOS.append(
                      r'^\[smp\] smp: check 10 ok: 3 of 3 APs started',
                      r'^\[smp\] smp: vCPU 2: 15 IPIs received, \d+ periodic timer interrupts$',
                      r'^\[smp\] smp: check 14 ok: a broadcast IPI',
+                     r'^\[smp\] smp: check 15 ok: a logical-destination IPI',
+                     r'^\[smp\] smp: check 16 ok: an NMI IPI',
                      r'^\[smp\] smp: all checks passed$', exited('smp'),
                      r'^guest smp vCPU 3: \d+ exits', r'^plinth: halted\.$'],
              absent=CLEAN))
@@ -209,10 +211,12 @@ GUEST_SCENARIOS.append(
 # Misbehaving SMP guests are stopped whole, or contained (guest/smpbad.c): a vCPU that
 # triple-faults while its sibling spins with interrupts off stops the guest, both vCPUs; INIT
 # to the boot vCPU (a reset) stops it; an IPI flood neither hangs plinth nor the guest, and an
-# AP that sends itself INIT can be started again.
+# AP that sends itself INIT can be started again; a start-up IPI whose vector points past the
+# guest's RAM stops it (guest/sipibad.asm); so does a guest whose vCPUs all halt with interrupts
+# off.
 GUEST_SCENARIOS.append(
     Scenario('smp-hostile', 'bochs-bios', cpus=2, config=f'{CONFIGS}/smp-hostile.cfg',
-             files=[guest_file('smpbad', 'elf')], timeout=180,
+             files=[guest_file('smpbad', 'elf'), guest_file('sipibad')], timeout=180,
              expect=[BANNER, r'^guest triple: starting on CPU 0$',
                      r'^\[triple\] smpbad: vCPU 1 will triple-fault',
                      r'^guest triple stopped: vCPU 1: triple fault at RIP 0x[0-9a-f]+$',
@@ -225,6 +229,13 @@ GUEST_SCENARIOS.append(
                      r'^\[flood\] smpbad: vCPU 1 sent 20000 IPIs and parked itself with INIT; '
                      r'[1-9]\d* taken here',
                      r'^\[flood\] smpbad: vCPU 1 started 2 times$', exited('flood'),
-                     r'^plinth: 3 of 3 guests ran; all have ended$', r'^plinth: halted\.$'],
+                     r'^guest sipibad: 64 KiB RAM from HPA',
+                     r'^\[sipibad\] sipibad: start-up IPI with vector 0x20',
+                     r'^guest sipibad stopped: vCPU 1 got a start-up IPI with vector 0x20: its code '
+                     r'at GPA 0x20000 is not in the guest\'s RAM$',
+                     r'^\[allhalt\] smpbad: both vCPUs halt with interrupts off$',
+                     r'^guest allhalt stopped: every vCPU is halted with nothing to wake it or waits '
+                     r'for a start-up IPI: the guest can never run again$',
+                     r'^plinth: 5 of 5 guests ran; all have ended$', r'^plinth: halted\.$'],
              absent=[r'FAILED', r'exception', r'CPU \d+ stopped', r'has not stopped',
                      r'console: CPU']))

@@ -244,11 +244,46 @@ static bool halt_ends(struct vcpu *vcpu)
 	return vcpu->nmi_pending || (guest_if(vcpu) && lapic_pending_vector(&vcpu->lapic) >= 0);
 }
 
+/* Whether this waiting vCPU can only be woken by another: it waits for SIPI, or it halted with
+ * interrupts off or no timer set (no device raises interrupts yet). */
+static bool needs_another(struct vcpu *vcpu)
+{
+	return vcpu->mp_state == VCPU_MP_WAIT_SIPI || !guest_if(vcpu) ||
+	       vcpu->apic_deadline == NO_DEADLINE;
+}
+
+/* Whether every vCPU of the VM waits for another with nothing posted to it: then none ever
+ * will wake. Each vCPU says so (asleep) before it looks at the others, so of two that fall
+ * asleep at once at least one sees the other. */
+static bool all_asleep(const struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		const struct vcpu *v = vm->vcpus[i];
+
+		if (!__atomic_load_n(&v->asleep, __ATOMIC_SEQ_CST) ||
+		    __atomic_load_n(&v->posted_events, __ATOMIC_SEQ_CST))
+			return false;
+	}
+	return true;
+}
+
 /* Waits in HLT for a wake-up IPI or the guest's timer, whichever comes first. */
 static void wait_for_event(struct vcpu *vcpu)
 {
 	static bool no_tsc_deadline_said;
 	uint64_t deadline = vcpu->apic_deadline;
+	bool asleep = needs_another(vcpu);
+
+	if (asleep) {
+		__atomic_store_n(&vcpu->asleep, true, __ATOMIC_SEQ_CST);
+		if (all_asleep(vcpu->vm)) {
+			__atomic_store_n(&vcpu->asleep, false, __ATOMIC_SEQ_CST);
+			vm_stop(vcpu->vm,
+				"every vCPU is halted with nothing to wake it or waits for a "
+				"start-up IPI: the guest can never run again");
+			return;
+		}
+	}
 
 	if (deadline != NO_DEADLINE && !apic_tsc_deadline_supported()) {
 		if (!no_tsc_deadline_said) {
@@ -256,7 +291,7 @@ static void wait_for_event(struct vcpu *vcpu)
 			pr_warn("apic: this CPU has no TSC-deadline timer; waiting vCPUs poll\n");
 		}
 		cpu_relax();
-		return;
+		goto out;
 	}
 	if (deadline != NO_DEADLINE)
 		apic_timer_arm_tsc(deadline);
@@ -266,6 +301,9 @@ static void wait_for_event(struct vcpu *vcpu)
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 	if (deadline != NO_DEADLINE)
 		apic_timer_disarm();
+out:
+	if (asleep)
+		__atomic_store_n(&vcpu->asleep, false, __ATOMIC_SEQ_CST);
 }
 
 /* The time the guest may run before its APIC timer is due, as a preemption-timer value. */
