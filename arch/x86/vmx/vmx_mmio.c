@@ -17,10 +17,14 @@
 
 #define X86_RFLAGS_VM BIT(17)
 
-/* One emulation: the vCPU and the device found at the exit's GPA. */
+#define MMIO_SHARED 1 /* not an errno: the access goes through mmio_slow, which takes the lock */
+
+/* One emulation: the vCPU and the device found at the exit's GPA, and whether other vCPUs
+ * share the VM's devices (then each access takes the VM's device lock). */
 struct mmio_emul {
 	struct vcpu *vcpu;
 	const struct mmio_device *dev;
+	bool shared;
 };
 
 static struct vcpu *vcpu_of(struct emul_ctxt *ctxt)
@@ -89,6 +93,8 @@ mmio_slow(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned int len, boo
 	const struct mmio_emul *m = ctxt->opaque;
 	struct vm *vm = m->vcpu->vm;
 
+	if (err == MMIO_SHARED) /* the device, under the VM's device lock */
+		err = vm_mmio_access(vm, m->dev, gpa, buf, len, write);
 	if (err == -ENODEV)
 		err = vm_mmio_access(vm, NULL, gpa, buf, len, write);
 	if (!err)
@@ -111,7 +117,8 @@ static inline int mmio(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned
 		       bool write)
 {
 	const struct mmio_emul *m = ctxt->opaque;
-	int err = vm_mmio_access(m->vcpu->vm, m->dev, gpa, buf, len, write);
+	int err = unlikely(m->shared) ? MMIO_SHARED :
+					mmio_device_access(m->dev, gpa, buf, len, write);
 
 	return likely(!err) ? EMUL_OK : mmio_slow(ctxt, gpa, buf, len, write, err);
 }
@@ -262,7 +269,7 @@ static enum emul_mode guest_mode(struct vcpu *vcpu)
 int vmx_emulate_mmio(struct vcpu *vcpu, const struct mmio_device *dev, uint64_t gpa, bool gla_valid,
 		     bool write)
 {
-	struct mmio_emul m = { .vcpu = vcpu, .dev = dev };
+	struct mmio_emul m = { .vcpu = vcpu, .dev = dev, .shared = vcpu->vm->nr_vcpus > 1 };
 	struct emul_ctxt ctxt;
 	uint8_t code[15];
 	uint64_t rip;
