@@ -29,6 +29,7 @@
 #define INIT_DELAY_US	    10000 /* INIT to the first SIPI */
 #define SIPI_DELAY_US	    200 /* between the SIPIs */
 #define ANSWER_TIMEOUT_US   100000 /* SIPI to "online": the AP's whole start, VMXON included */
+#define RUN_ON_BUSY_US	    100000 /* smp_run_on's wait for a CPU to finish its last work */
 #define TRAMPOLINE_PARAMS   0xf00 /* ap_trampoline.asm's TP_PARAMS */
 #define AP_STACK_PAGES	    (BOOT_STACK_BYTES / PAGE_SIZE)
 #define AP_IST_STACK_PAGES  (IST_STACK_BYTES / PAGE_SIZE)
@@ -317,10 +318,16 @@ int smp_run_on(unsigned int cpu_id, void (*fn)(void *arg), void *arg)
 {
 	struct percpu *p = &percpu_areas[cpu_id];
 
+	uint64_t start = rdtsc();
+
 	if (cpu_id == 0 || cpu_id >= cpus_online || !p->online)
 		return -EINVAL;
-	if (__atomic_load_n(&p->work_fn, __ATOMIC_ACQUIRE))
-		return -EBUSY;
+	/* Its last work may have said it is done a moment before its idle loop took it back. */
+	while (__atomic_load_n(&p->work_fn, __ATOMIC_ACQUIRE)) {
+		if (rdtsc() - start > RUN_ON_BUSY_US * tsc_khz() / 1000)
+			return -EBUSY;
+		cpu_relax();
+	}
 	p->work_arg = arg;
 	__atomic_store_n(&p->work_fn, fn, __ATOMIC_RELEASE);
 	apic_send_fixed(p->apic_id, APIC_WAKE_VECTOR);

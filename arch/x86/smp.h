@@ -23,7 +23,7 @@ unsigned int smp_boot(const struct boot_info *bi, bool phantom_cpu);
 unsigned int smp_cpus_online(void);
 
 /* Gives fn(arg) to online CPU cpu_id (not the caller) to run from its idle loop: 0, -EBUSY
- * while it still has work, -EINVAL for a CPU that is not online. */
+ * when it still has work after 100 ms, -EINVAL for a CPU that is not online. */
 int smp_run_on(unsigned int cpu_id, void (*fn)(void *arg), void *arg);
 
 /* Ends a HLT of online CPU cpu_id (or makes it leave guest mode with an external-interrupt
