@@ -24,17 +24,23 @@ int console_init(const struct console_config *cfg)
 	return uart16550_init(&console_uart, cfg->port, cfg->baud);
 }
 
-/* The ticket lock, but a CPU that waits past the timeout says so and takes the console: a CPU
- * that stopped while writing must not silence the others. The stalled holder's late unlock
- * may let one later line interleave; that is the price of never hanging. */
-static void console_lock_timed(void)
+/* The ticket lock, but a CPU that sees no progress for the timeout (the owner's ticket has not
+ * moved) says so and takes the console: a CPU that stopped while writing must not silence the
+ * others. Returns the ticket, which the unlock gives up only if it is still the owner's (a
+ * stalled holder's late unlock must not let the next writer in early). */
+static uint32_t console_lock_timed(void)
 {
 	uint32_t ticket = __atomic_fetch_add(&console_lock.next, 1, __ATOMIC_RELAXED);
+	uint32_t seen = __atomic_load_n(&console_lock.owner, __ATOMIC_ACQUIRE), owner;
 	uint64_t start = rdtsc(), limit = tsc_khz() * CONSOLE_LOCK_TIMEOUT_MS;
 	char msg[128];
 	int n;
 
-	while (__atomic_load_n(&console_lock.owner, __ATOMIC_ACQUIRE) != ticket) {
+	while ((owner = __atomic_load_n(&console_lock.owner, __ATOMIC_ACQUIRE)) != ticket) {
+		if (owner != seen) { /* someone wrote: the wait starts again */
+			seen = owner;
+			start = rdtsc();
+		}
 		if (rdtsc() - start < limit) {
 			cpu_relax();
 			continue;
@@ -51,18 +57,23 @@ static void console_lock_timed(void)
 		break;
 	}
 	__atomic_store_n(&console_holder, this_cpu()->cpu_id, __ATOMIC_RELAXED);
+	return ticket;
 }
 
 void console_write(const char *s, size_t len)
 {
 	uint64_t flags, start;
+	uint32_t ticket;
 
 	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
-	console_lock_timed();
+	ticket = console_lock_timed();
 	start = rdtsc();
 	uart16550_write(&console_uart, s, len);
 	console_tsc_ticks += rdtsc() - start;
-	spin_unlock_irqrestore(&console_lock, flags);
+	__atomic_compare_exchange_n(&console_lock.owner, &ticket, ticket + 1, false,
+				    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	if (flags & (1u << 9))
+		__asm__ volatile("sti" ::: "memory");
 }
 
 void console_write_unlocked(const char *s, size_t len)

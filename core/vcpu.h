@@ -220,13 +220,14 @@ struct vcpu {
 	bool has_lapic;
 	uint8_t mp_state; /* enum vcpu_mp_state */
 	bool nmi_pending; /* an NMI waits for the guest to be able to take it */
-	bool irq_window; /* interrupt-window exiting is on */
+	uint32_t windows; /* the interrupt- and NMI-window exiting bits it has on */
 	bool apic_check; /* the APIC changed: look for an interrupt to inject */
 	bool apic_busy; /* the next entry has APIC work (see vcpu_apic_quiet) */
 	uint32_t home_cpu; /* the physical CPU it runs on */
 	bool thread_done; /* its run on home_cpu has ended (vm_run) */
 	bool asleep; /* waiting for another vCPU to wake it (vmx_apic.c's all_asleep) */
-	uint64_t apic_deadline; /* lapic_timer_deadline(), kept current */
+	uint64_t apic_deadline; /* lapic_timer_deadline() in host TSC ticks, kept current */
+	uint64_t tsc_offset; /* guest TSC - host TSC (VMCS_TSC_OFFSET) */
 	uint32_t preempt_value; /* the VMX-preemption timer value in the VMCS */
 	struct lapic lapic;
 	/* What other vCPUs send it, set atomically on their CPUs and taken before each entry. */

@@ -446,14 +446,17 @@ static void print_vcpu_stats(const struct vm *vm, const struct vcpu *vcpu)
 static void vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
+	uint32_t leader;
 
 	vcpu_load(vcpu);
 	vmx_vcpu_run(vcpu);
 	vcpu_put(vcpu);
+	leader = vcpu->vm->vcpus[0]->home_cpu;
 	if (vcpu == vcpu->vm->vcpus[0])
 		return;
+	/* The last touch of the vCPU: once it is done, the leader may free it. */
 	__atomic_store_n(&vcpu->thread_done, true, __ATOMIC_RELEASE);
-	smp_wake(vcpu->vm->vcpus[0]->home_cpu);
+	smp_wake(leader);
 }
 
 static bool threads_done(void *arg)
@@ -545,13 +548,18 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 
 bool vm_msr_report_once(struct vm *vm, uint32_t msr)
 {
-	for (unsigned int i = 0; i < vm->nr_msr_reported; i++)
+	bool first = true;
+
+	spin_lock(&vm->report_lock); /* its vCPUs report from their own CPUs */
+	for (unsigned int i = 0; i < vm->nr_msr_reported && first; i++)
 		if (vm->msr_reported[i] == msr)
-			return false;
-	if (vm->nr_msr_reported == VM_MSR_REPORTS)
-		return false;
-	vm->msr_reported[vm->nr_msr_reported++] = msr;
-	return true;
+			first = false;
+	if (first && vm->nr_msr_reported == VM_MSR_REPORTS)
+		first = false;
+	if (first)
+		vm->msr_reported[vm->nr_msr_reported++] = msr;
+	spin_unlock(&vm->report_lock);
+	return first;
 }
 
 /* ---- hooks for the virtual devices (drivers/vdev/vdev_host.h) ---- */

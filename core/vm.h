@@ -70,6 +70,7 @@ struct vm {
 	/* MSRs already reported as unknown (reported once each). */
 	uint32_t msr_reported[VM_MSR_REPORTS];
 	unsigned int nr_msr_reported;
+	spinlock_t report_lock;
 };
 
 /* Creates a VM for gc with its RAM (zeroed), EPT, devices and boot vCPU, and loads its image
@@ -118,7 +119,7 @@ static inline int vm_mmio_access(struct vm *vm, const struct mmio_device *dev, u
 {
 	int err;
 
-	bool shared = vm->nr_vcpus > 1;
+	bool shared = vm->nr_vcpus > 1 && !(dev && dev->per_vcpu);
 
 	if (shared)
 		spin_lock(&vm->dev_lock);

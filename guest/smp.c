@@ -262,10 +262,37 @@ int main(void)
 	      broadcasts[0] == 0 && broadcasts[1] == 2 && broadcasts[2] == 1 && broadcasts[3] == 2,
 	      "a logical-destination IPI to vCPUs 1 and 3 reached those two (%u %u %u %u)",
 	      broadcasts[0], broadcasts[1], broadcasts[2], broadcasts[3]);
+	/* Two, one after the other: the first one's IRET must unblock NMIs for the second. */
 	send_ipi(madt_ids[2], ICR_NMI | ICR_ASSERT);
 	delay_tsc(4000000);
-	check(&c, 16, nmis[0] == 0 && nmis[1] == 0 && nmis[2] == 1 && nmis[3] == 0,
-	      "an NMI IPI to vCPU 2 ran its NMI handler once (%u %u %u %u)", nmis[0], nmis[1],
+	send_ipi(madt_ids[2], ICR_NMI | ICR_ASSERT);
+	delay_tsc(4000000);
+	check(&c, 16, nmis[0] == 0 && nmis[1] == 0 && nmis[2] == 2 && nmis[3] == 0,
+	      "two NMI IPIs to vCPU 2 ran its NMI handler twice (%u %u %u %u)", nmis[0], nmis[1],
 	      nmis[2], nmis[3]);
+
+	/* CR8 is the TPR's class: a self IPI of class 4 waits while CR8 is 5. */
+	uint32_t before = broadcasts[0];
+	write_cr8(5);
+	uint64_t tpr = rdmsr(MSR_X2APIC_TPR);
+	wrmsr(MSR_X2APIC_SELF_IPI, VEC_BROADCAST);
+	__asm__ volatile("sti; nop; nop; cli" ::: "memory");
+	bool held = broadcasts[0] == before;
+	write_cr8(0);
+	__asm__ volatile("sti; nop; nop; cli" ::: "memory");
+	check(&c, 17, tpr == 0x50 && held && broadcasts[0] == before + 1,
+	      "CR8 5 is TPR 0x%lx and holds a class-4 self IPI until CR8 is 0",
+	      (unsigned long)tpr);
+
+	/* The guest moves its TSC 2^40 ahead: its TSC-deadline timer counts in its own TSC. */
+	wrmsr(MSR_IA32_TSC, rdtsc() + (1ull << 40));
+	wrmsr(MSR_X2APIC_LVT_TMR, VEC_TIMER | LVT_TSC_DEADLINE);
+	timer_irqs[0] = 0;
+	t = rdtsc() + 200000;
+	wrmsr(MSR_TSC_DEADLINE, t);
+	bool early = timer_irqs[0] != 0;
+	check(&c, 18, !early && wait_irq(&timer_irqs[0], 1, 1ull << 32) && rdtsc() >= t,
+	      "after WRMSR IA32_TSC the TSC-deadline timer fires at the guest's deadline");
+	wrmsr(MSR_X2APIC_LVT_TMR, VEC_TIMER | LVT_MASKED);
 	return (int)checks_done(&c);
 }

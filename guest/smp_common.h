@@ -12,20 +12,22 @@
 
 #define SMP_MAX_CPUS 8
 
-#define MSR_APIC_BASE	   0x1b
-#define MSR_TSC_DEADLINE   0x6e0
-#define MSR_X2APIC_ID	   0x802
-#define MSR_X2APIC_TPR	   0x808
-#define MSR_X2APIC_EOI	   0x80b
-#define MSR_X2APIC_SVR	   0x80f
-#define MSR_X2APIC_ICR	   0x830
-#define MSR_X2APIC_LVT_TMR 0x832
-#define MSR_X2APIC_TMICT   0x838
-#define MSR_X2APIC_TMCCT   0x839
-#define MSR_X2APIC_TDCR	   0x83e
-#define APIC_BASE_EN	   (1u << 11)
-#define APIC_BASE_EXTD	   (1u << 10)
-#define APIC_BASE_BSP	   (1u << 8)
+#define MSR_APIC_BASE	    0x1b
+#define MSR_TSC_DEADLINE    0x6e0
+#define MSR_X2APIC_ID	    0x802
+#define MSR_X2APIC_TPR	    0x808
+#define MSR_X2APIC_EOI	    0x80b
+#define MSR_X2APIC_SVR	    0x80f
+#define MSR_X2APIC_ICR	    0x830
+#define MSR_X2APIC_LVT_TMR  0x832
+#define MSR_X2APIC_TMICT    0x838
+#define MSR_X2APIC_TMCCT    0x839
+#define MSR_X2APIC_TDCR	    0x83e
+#define MSR_X2APIC_SELF_IPI 0x83f
+#define MSR_IA32_TSC	    0x10
+#define APIC_BASE_EN	    (1u << 11)
+#define APIC_BASE_EXTD	    (1u << 10)
+#define APIC_BASE_BSP	    (1u << 8)
 
 #define ICR_NMI		  (4u << 8)
 #define ICR_INIT	  (5u << 8)

@@ -37,6 +37,15 @@ bool apic_x2apic_supported(void)
 	return cpuid(1).ecx & CPUID1_ECX_X2APIC;
 }
 
+static int tsc_deadline = -1; /* CPUID.1:ECX[24], read once: waits are on the exit path */
+
+bool apic_tsc_deadline_supported(void)
+{
+	if (tsc_deadline < 0)
+		tsc_deadline = !!(cpuid(1).ecx & BIT(24));
+	return tsc_deadline;
+}
+
 int apic_init_this_cpu(void)
 {
 	static const uint32_t lvts[] = { MSR_X2APIC_LVT_TIMER, MSR_X2APIC_LVT_THERMAL,
@@ -56,6 +65,14 @@ int apic_init_this_cpu(void)
 		wrmsr(lvts[i], LVT_MASKED);
 	wrmsr(MSR_X2APIC_TPR, 0);
 	wrmsr(MSR_X2APIC_SVR, SVR_APIC_ENABLED | APIC_SPURIOUS_VECTOR);
+	/* The timer stays in TSC-deadline mode, disarmed (deadline 0) until apic_timer_arm_tsc:
+	 * the mode is set once, with the fence the SDM asks for before the first deadline
+	 * write (10.5.4.1). */
+	if (apic_tsc_deadline_supported()) {
+		wrmsr(MSR_IA32_TSC_DEADLINE, 0);
+		wrmsr(MSR_X2APIC_LVT_TIMER, APIC_TIMER_TSC_DEADLINE | APIC_WAKE_VECTOR);
+		__asm__ volatile("mfence" ::: "memory");
+	}
 	return 0;
 }
 
@@ -90,19 +107,9 @@ void apic_eoi(void)
 	wrmsr(MSR_X2APIC_EOI, 0);
 }
 
-static int tsc_deadline = -1; /* CPUID.1:ECX[24], read once: waits are on the exit path */
-
-bool apic_tsc_deadline_supported(void)
-{
-	if (tsc_deadline < 0)
-		tsc_deadline = !!(cpuid(1).ecx & BIT(24));
-	return tsc_deadline;
-}
-
 void apic_timer_arm_tsc(uint64_t tsc)
 {
-	wrmsr(MSR_X2APIC_LVT_TIMER, APIC_TIMER_TSC_DEADLINE | APIC_WAKE_VECTOR);
-	wrmsr(MSR_IA32_TSC_DEADLINE, tsc);
+	wrmsr(MSR_IA32_TSC_DEADLINE, tsc ? tsc : 1); /* 0 would disarm it */
 }
 
 void apic_timer_disarm(void)

@@ -15,7 +15,8 @@
 
 /* Does this CPU have an x2APIC (CPUID.1:ECX[21])? */
 bool apic_x2apic_supported(void);
-/* Puts this CPU's APIC in x2APIC mode, software-enabled, every LVT masked: 0 or -EOPNOTSUPP. */
+/* Puts this CPU's APIC in x2APIC mode, software-enabled, every LVT masked but the timer, which
+ * is left in TSC-deadline mode and disarmed where the CPU has it: 0 or -EOPNOTSUPP. */
 int apic_init_this_cpu(void);
 uint32_t apic_id(void);
 /* INIT, then the two start-ups with vector = the trampoline's page number (SDM 8.4.4.1). */

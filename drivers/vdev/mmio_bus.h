@@ -23,6 +23,7 @@ struct mmio_device {
 	int (*read)(void *dev, uint64_t offset, void *buf, unsigned int len);
 	int (*write)(void *dev, uint64_t offset, const void *buf, unsigned int len);
 	void *dev;
+	bool per_vcpu; /* each vCPU reaches its own state (the local APIC): no VM-wide lock */
 };
 
 struct mmio_bus {

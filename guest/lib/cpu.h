@@ -68,6 +68,9 @@ DEFINE_CR_ACCESSORS(0)
 DEFINE_CR_ACCESSORS(2)
 DEFINE_CR_ACCESSORS(3)
 DEFINE_CR_ACCESSORS(4)
+#ifdef __x86_64__
+DEFINE_CR_ACCESSORS(8)
+#endif
 #undef DEFINE_CR_ACCESSORS
 
 static inline void invlpg(uintptr_t la)

@@ -203,7 +203,9 @@ GUEST_SCENARIOS.append(
                      r'^\[smp\] smp: vCPU 2: 15 IPIs received, \d+ periodic timer interrupts$',
                      r'^\[smp\] smp: check 14 ok: a broadcast IPI',
                      r'^\[smp\] smp: check 15 ok: a logical-destination IPI',
-                     r'^\[smp\] smp: check 16 ok: an NMI IPI',
+                     r'^\[smp\] smp: check 16 ok: two NMI IPIs',
+                     r'^\[smp\] smp: check 17 ok: CR8 5 is TPR 0x50',
+                     r'^\[smp\] smp: check 18 ok: after WRMSR IA32_TSC',
                      r'^\[smp\] smp: all checks passed$', exited('smp'),
                      r'^guest smp vCPU 3: \d+ exits', r'^plinth: halted\.$'],
              absent=CLEAN))

@@ -32,6 +32,12 @@
 static void send_ipi(void *ctx, const struct lapic_ipi *ipi);
 static const struct lapic_ops apic_ops = { .send_ipi = send_ipi };
 
+/* The guest's TSC, which its APIC timer and IA32_TSC_DEADLINE count in. */
+static uint64_t guest_now(const struct vcpu *vcpu)
+{
+	return rdtsc() + vcpu->tsc_offset;
+}
+
 int vcpu_apic_init(struct vcpu *vcpu, uint32_t home_cpu)
 {
 	int err = lapic_init(&vcpu->lapic, vcpu->id, vcpu->id == 0, (uint32_t)tsc_khz(), &apic_ops,
@@ -114,9 +120,12 @@ static void send_ipi(void *ctx, const struct lapic_ipi *ipi)
 
 void vcpu_apic_changed(struct vcpu *vcpu)
 {
+	uint64_t deadline = lapic_timer_deadline(&vcpu->lapic);
+
 	vcpu->apic_check = true;
 	vcpu->apic_busy = true;
-	vcpu->apic_deadline = lapic_timer_deadline(&vcpu->lapic);
+	/* In host ticks, for the preemption timer and the host APIC timer. */
+	vcpu->apic_deadline = deadline == NO_DEADLINE ? NO_DEADLINE : deadline - vcpu->tsc_offset;
 }
 
 /* INIT: the APIC resets and the vCPU waits for a start-up IPI. An INIT to the boot vCPU is a
@@ -193,13 +202,31 @@ static bool interruptible(struct vcpu *vcpu)
 				   (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
 }
 
+/* Interrupt-window and NMI-window exiting: the only per-vCPU processor-based controls. */
+static void set_window(struct vcpu *vcpu, uint32_t bit, bool on)
+{
+	uint32_t windows = on ? vcpu->windows | bit : vcpu->windows & ~bit;
+
+	if (windows == vcpu->windows)
+		return;
+	vcpu->windows = windows;
+	vcpu->stats.vmwrites++;
+	vmx_vmwrite(VMCS_PROC_BASED_CTLS, vmx_host.proc | windows);
+}
+
 static void set_irq_window(struct vcpu *vcpu, bool on)
 {
-	if (vcpu->irq_window == on)
-		return;
-	vcpu->irq_window = on;
-	vcpu->stats.vmwrites++;
-	vmx_vmwrite(VMCS_PROC_BASED_CTLS, vmx_host.proc | (on ? PROC_INTERRUPT_WINDOW_EXITING : 0));
+	set_window(vcpu, PROC_INTERRUPT_WINDOW_EXITING, on);
+}
+
+/* With virtual NMIs, the guest's IRET ends NMI blocking and the NMI window says when; without,
+ * IRET leaves the blocking set (SDM 25.3), so a second NMI waits for an interrupt window. */
+static void want_nmi_window(struct vcpu *vcpu)
+{
+	if (vmx_host.pin & PIN_VIRTUAL_NMIS)
+		set_window(vcpu, PROC_NMI_WINDOW_EXITING, true);
+	else
+		set_irq_window(vcpu, true);
 }
 
 /* An NMI first, then the APIC's interrupt; one event per entry. */
@@ -207,15 +234,23 @@ static void inject(struct vcpu *vcpu)
 {
 	int vector;
 
-	if (vcpu->event.pending)
-		return; /* an exception or a re-queued event goes first; we come back */
-	if (vcpu->nmi_pending &&
-	    !(vcpu_reg_read(vcpu, VCPU_REG_INTERRUPTIBILITY) &
-	      (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_STI))) {
-		vcpu->nmi_pending = false;
-		vcpu->event =
-			(struct vcpu_event){ .pending = true, .vector = 2, .type = INTR_TYPE_NMI };
+	if (vcpu->event.pending) {
+		/* An exception or a re-queued event goes first: come back as soon as the guest
+		 * can take more, not at the next exit it happens to make. */
+		if (vcpu->nmi_pending || vcpu->apic_check)
+			set_irq_window(vcpu, true);
 		return;
+	}
+	if (vcpu->nmi_pending) {
+		if (!(vcpu_reg_read(vcpu, VCPU_REG_INTERRUPTIBILITY) &
+		      (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_STI))) {
+			vcpu->nmi_pending = false;
+			vcpu->event = (struct vcpu_event){ .pending = true,
+							   .vector = 2,
+							   .type = INTR_TYPE_NMI };
+			return;
+		}
+		want_nmi_window(vcpu);
 	}
 	if (!vcpu->apic_check)
 		return;
@@ -335,7 +370,7 @@ bool vcpu_apic_before_entry(struct vcpu *vcpu)
 			take_posted(vcpu,
 				    __atomic_exchange_n(&vcpu->posted_events, 0, __ATOMIC_ACQUIRE));
 		if (vcpu->apic_deadline != NO_DEADLINE && rdtsc() >= vcpu->apic_deadline) {
-			lapic_timer_expire(&vcpu->lapic, rdtsc());
+			lapic_timer_expire(&vcpu->lapic, guest_now(vcpu));
 			vcpu_apic_changed(vcpu);
 		}
 		if (__atomic_load_n(&vm->stop_requested, __ATOMIC_ACQUIRE))
@@ -380,6 +415,13 @@ int vcpu_apic_hlt(struct vcpu *vcpu)
 	return 0;
 }
 
+int vcpu_apic_nmi_window(struct vcpu *vcpu)
+{
+	set_window(vcpu, PROC_NMI_WINDOW_EXITING, false);
+	vcpu->apic_busy = true;
+	return 0;
+}
+
 int vcpu_apic_irq_window(struct vcpu *vcpu)
 {
 	set_irq_window(vcpu, false);
@@ -397,9 +439,9 @@ int vcpu_apic_msr_read(struct vcpu *vcpu, uint32_t msr, uint64_t *value)
 	if (msr == MSR_IA32_APIC_BASE)
 		*value = lapic_apic_base(&vcpu->lapic);
 	else if (msr == MSR_IA32_TSC_DEADLINE)
-		*value = lapic_tsc_deadline_read(&vcpu->lapic, rdtsc());
+		*value = lapic_tsc_deadline_read(&vcpu->lapic, guest_now(vcpu));
 	else if (msr >= MSR_IA32_X2APIC_FIRST && msr <= MSR_IA32_X2APIC_LAST)
-		err = lapic_msr_read(&vcpu->lapic, msr, rdtsc(), value);
+		err = lapic_msr_read(&vcpu->lapic, msr, guest_now(vcpu), value);
 	else
 		return -ENOENT;
 	vcpu_apic_changed(vcpu); /* a read brings the timer up to date */
@@ -419,9 +461,9 @@ int vcpu_apic_msr_write(struct vcpu *vcpu, uint32_t msr, uint64_t value)
 			err = 0;
 		}
 	} else if (msr == MSR_IA32_TSC_DEADLINE) {
-		lapic_tsc_deadline_write(&vcpu->lapic, rdtsc(), value);
+		lapic_tsc_deadline_write(&vcpu->lapic, guest_now(vcpu), value);
 	} else if (msr >= MSR_IA32_X2APIC_FIRST && msr <= MSR_IA32_X2APIC_LAST) {
-		err = lapic_msr_write(&vcpu->lapic, msr, rdtsc(), value);
+		err = lapic_msr_write(&vcpu->lapic, msr, guest_now(vcpu), value);
 	} else {
 		return -ENOENT;
 	}
@@ -438,7 +480,8 @@ static int apic_mmio_read(void *dev, uint64_t offset, void *buf, unsigned int le
 	for (unsigned int done = 0; done < len;) {
 		unsigned int n = len - done >= 8 ? 8 : len - done;
 		uint64_t v;
-		int err = lapic_mmio_read(&vcpu->lapic, (uint32_t)(offset + done), n, rdtsc(), &v);
+		int err = lapic_mmio_read(&vcpu->lapic, (uint32_t)(offset + done), n,
+					  guest_now(vcpu), &v);
 
 		if (err)
 			return err;
@@ -462,7 +505,8 @@ static int apic_mmio_write(void *dev, uint64_t offset, const void *buf, unsigned
 
 		for (unsigned int i = 0; i < n; i++)
 			v |= (uint64_t)in[done + i] << (8 * i);
-		err = lapic_mmio_write(&vcpu->lapic, (uint32_t)(offset + done), n, rdtsc(), v);
+		err = lapic_mmio_write(&vcpu->lapic, (uint32_t)(offset + done), n, guest_now(vcpu),
+				       v);
 		if (err)
 			return err;
 		done += n;
@@ -480,6 +524,7 @@ int vm_apic_mmio_register(struct vm *vm)
 		.read = apic_mmio_read,
 		.write = apic_mmio_write,
 		.dev = vm,
+		.per_vcpu = true,
 	};
 
 	return mmio_bus_register(&vm->mmio, &d);

@@ -24,9 +24,17 @@ static inline bool vcpu_apic_quiet(const struct vcpu *vcpu)
 /* After the model changed (a register write, an EOI): look for interrupts, re-read the
  * timer's deadline. */
 void vcpu_apic_changed(struct vcpu *vcpu);
-/* Exit handlers: HLT, and the interrupt window opening. */
+/* MOV to CR8: the TPR's priority class; a lower one may let an interrupt through. */
+static inline void vcpu_apic_set_cr8(struct vcpu *vcpu, uint64_t cr8)
+{
+	vcpu->lapic.tpr = (uint8_t)(cr8 << 4);
+	vcpu->apic_check = true;
+	vcpu->apic_busy = true;
+}
+/* Exit handlers: HLT, and the interrupt or NMI window opening. */
 int vcpu_apic_hlt(struct vcpu *vcpu);
 int vcpu_apic_irq_window(struct vcpu *vcpu);
+int vcpu_apic_nmi_window(struct vcpu *vcpu);
 /* RDMSR/WRMSR of IA32_APIC_BASE, IA32_TSC_DEADLINE and the x2APIC range: 0, -EINVAL (#GP),
  * or -ENOENT for an MSR that is none of these. */
 int vcpu_apic_msr_read(struct vcpu *vcpu, uint32_t msr, uint64_t *value);

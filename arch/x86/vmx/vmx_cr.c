@@ -13,6 +13,7 @@
 #include "arch/x86/vmx/vcpu_state.h"
 #include "arch/x86/vmx/vmcs_fields.h"
 #include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_apic.h"
 #include "arch/x86/vmx/vmx_controls.h"
 #include "arch/x86/vmx/vmx_exit.h"
 #include "arch/x86/vmx/vmx_insn.h"
@@ -267,6 +268,8 @@ static int mov_to_cr(struct vcpu *vcpu, unsigned int cr, uint64_t value)
 		if (value > 15)
 			return -EINVAL;
 		vcpu->cr8 = value;
+		if (vcpu->has_lapic) /* CR8 is the APIC's TPR[7:4] (SDM 10.8.6.1) */
+			vcpu_apic_set_cr8(vcpu, value);
 		return 0;
 	default:
 		return -EINVAL;
@@ -289,7 +292,7 @@ int vmx_exit_cr_access(struct vcpu *vcpu)
 			vm_stop(vcpu->vm, "MOV from CR%u exited, which plinth never asks for", cr);
 			return -EIO;
 		}
-		vcpu_gpr_write(vcpu, gpr, vcpu->cr8);
+		vcpu_gpr_write(vcpu, gpr, vcpu->has_lapic ? vcpu->lapic.tpr >> 4 : vcpu->cr8);
 		break;
 	case CR_TYPE_CLTS:
 		err = guest_write_cr0(vcpu, vcpu_guest_cr0(vcpu) & ~X86_CR0_TS);

@@ -274,6 +274,7 @@ const struct vmx_exit_entry vmx_exit_table[] = {
 	HANDLER(GETSEC, exit_inject_ud),
 	HANDLER(HLT, exit_hlt),
 	HANDLER(INTERRUPT_WINDOW, vcpu_apic_irq_window),
+	HANDLER(NMI_WINDOW, vcpu_apic_nmi_window),
 	HANDLER(INVD, exit_skip),
 	HANDLER(RDPMC, exit_inject_gp),
 	HANDLER(VMCALL, exit_vmcall),

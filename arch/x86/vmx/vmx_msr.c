@@ -110,7 +110,10 @@ static int msr_write(struct vcpu *vcpu, uint32_t msr, uint64_t value)
 	switch (msr) {
 	case MSR_IA32_TSC: /* the guest's TSC becomes value now: move the offset */
 		vcpu->stats.vmwrites++;
-		vmx_vmwrite(VMCS_TSC_OFFSET, value - rdtsc());
+		vcpu->tsc_offset = value - rdtsc();
+		vmx_vmwrite(VMCS_TSC_OFFSET, vcpu->tsc_offset);
+		if (vcpu->has_lapic)
+			vcpu_apic_changed(vcpu); /* its timer's deadline is in guest time */
 		return 0;
 	case MSR_IA32_BIOS_UPDT_TRIG: /* a microcode update: ignored, as hypervisors do */
 	case MSR_IA32_BIOS_SIGN_ID:

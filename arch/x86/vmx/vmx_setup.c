@@ -55,7 +55,7 @@ static int compute_controls(const struct vmx_raw_caps *raw, const struct vmx_cap
 	int err = 0;
 
 	err |= adjust("pin-based", pin_cap, PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING,
-		      PIN_PREEMPTION_TIMER, &vmx_host.pin);
+		      PIN_PREEMPTION_TIMER | PIN_VIRTUAL_NMIS, &vmx_host.pin);
 	/* Every port and every MSR not in the pass-through list exits; HLT, MWAIT, MONITOR and
 	 * RDPMC exit because plinth does not let a guest use them on the real CPU; CR3 accesses
 	 * need no exit with EPT; CR8 exits because there is no virtual APIC. */
