@@ -24,12 +24,47 @@
 #include "core/string.h"
 #include "core/vm.h"
 #include "drivers/vdev/guest_acpi.h"
+#include "drivers/vdev/uart.h"
 #include "drivers/vdev/vdev_host.h"
 
 #define CHUNK_PAGES (GUEST_MEM_CHUNK_BYTES / PAGE_SIZE)
 
 STATIC_ASSERT(PARTITION_MAX_VCPUS == VM_MAX_VCPUS);
 STATIC_ASSERT(VM_CHILD_MAX_VCPUS <= VM_MAX_VCPUS);
+
+/* A line the guest's UART finished while this CPU held its VM's device lock: printed after the
+ * unlock, so that the VM's other vCPUs do not wait on the serial port for it. */
+struct deferred_line {
+	bool in_device; /* this CPU holds a device lock */
+	bool pending;
+	const struct vm *vm;
+	size_t len;
+	char text[UART_LINE_MAX];
+};
+static struct deferred_line deferred_lines[MAX_CPUS];
+
+static void print_line(const struct vm *vm, const char *text, size_t len)
+{
+	pr_info("[%s] %.*s\n", vm->name, (int)len, text);
+}
+
+void vm_dev_lock(struct vm *vm)
+{
+	spin_lock(&vm->dev_lock);
+	deferred_lines[this_cpu()->cpu_id].in_device = true;
+}
+
+void vm_dev_unlock(struct vm *vm)
+{
+	struct deferred_line *d = &deferred_lines[this_cpu()->cpu_id];
+
+	d->in_device = false;
+	spin_unlock(&vm->dev_lock);
+	if (d->pending) {
+		d->pending = false;
+		print_line(d->vm, d->text, d->len);
+	}
+}
 
 static uint64_t pages_for(uint64_t bytes)
 {
@@ -541,8 +576,16 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 	va_start(ap, fmt);
 	kvsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	if (!vm->controller)
-		platform_stop(&vm->platform); /* its last words first */
+	if (!vm->controller) {
+		/* Its last words first; a sibling vCPU may be inside the UART. */
+		bool lock = vm->nr_vcpus > 1 && !deferred_lines[this_cpu()->cpu_id].in_device;
+
+		if (lock)
+			vm_dev_lock(vm);
+		platform_stop(&vm->platform);
+		if (lock)
+			vm_dev_unlock(vm);
+	}
 	pr_err("guest %s stopped: %s\n", vm->name, reason);
 }
 
@@ -583,7 +626,18 @@ unsigned int vm_nr_vcpus(const struct vm *vm)
 
 void vm_console_line(struct vm *vm, const char *text, size_t len)
 {
-	pr_info("[%s] %.*s\n", vm->name, (int)len, text);
+	struct deferred_line *d = &deferred_lines[this_cpu()->cpu_id];
+
+	if (!d->in_device) {
+		print_line(vm, text, len);
+		return;
+	}
+	if (d->pending) /* a string OUT that ends several lines: all but the last now */
+		print_line(d->vm, d->text, d->len);
+	d->vm = vm;
+	d->len = len < sizeof(d->text) ? len : sizeof(d->text);
+	memcpy(d->text, text, d->len);
+	d->pending = true;
 }
 
 void vm_debug_exit(struct vm *vm, uint32_t value)

@@ -100,33 +100,36 @@ void vm_destroy(struct vm *vm);
  * The first call wins; reason is printed as "guest NAME stopped: REASON". */
 void vm_stop(struct vm *vm, const char *fmt, ...) __printf(2, 3);
 
-/* The buses under vm->dev_lock: what every guest access to a device goes through. */
+/* The buses under vm->dev_lock: what every guest access to a device goes through. A VM with
+ * one vCPU, and the APIC page (each vCPU's own), need no lock. */
+void vm_dev_lock(struct vm *vm);
+void vm_dev_unlock(struct vm *vm); /* prints the console lines the access finished */
+
 static inline int vm_pio_access(struct vm *vm, uint16_t port, unsigned int size, bool write,
 				uint32_t *val)
 {
 	int err;
 
-	if (likely(vm->nr_vcpus <= 1)) /* nobody to share them with */
+	if (likely(vm->nr_vcpus <= 1))
 		return pio_bus_access(&vm->pio, port, size, write, val);
-	spin_lock(&vm->dev_lock);
+	vm_dev_lock(vm);
 	err = pio_bus_access(&vm->pio, port, size, write, val);
-	spin_unlock(&vm->dev_lock);
+	vm_dev_unlock(vm);
 	return err;
 }
 
 static inline int vm_mmio_access(struct vm *vm, const struct mmio_device *dev, uint64_t gpa,
 				 void *buf, unsigned int len, bool write)
 {
+	bool shared = vm->nr_vcpus > 1 && !(dev && dev->per_vcpu);
 	int err;
 
-	bool shared = vm->nr_vcpus > 1 && !(dev && dev->per_vcpu);
-
 	if (shared)
-		spin_lock(&vm->dev_lock);
+		vm_dev_lock(vm);
 	err = dev ? mmio_device_access(dev, gpa, buf, len, write) :
 		    mmio_bus_access(&vm->mmio, gpa, buf, len, write);
 	if (shared)
-		spin_unlock(&vm->dev_lock);
+		vm_dev_unlock(vm);
 	return err;
 }
 

@@ -87,6 +87,10 @@ static void deliver(struct vcpu *from, struct vcpu *to, const struct lapic_ipi *
 		post(to, VCPU_POSTED_NMI);
 		return;
 	case LAPIC_DM_INIT:
+		/* A start-up IPI not yet taken came before this INIT, so it found the vCPU
+		 * running, where it is ignored; the INIT must not be followed by it. */
+		__atomic_fetch_and(&to->posted_events, ~(uint32_t)VCPU_POSTED_SIPI,
+				   __ATOMIC_RELAXED);
 		post(to, VCPU_POSTED_INIT);
 		return;
 	case LAPIC_DM_STARTUP:

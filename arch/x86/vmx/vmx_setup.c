@@ -58,7 +58,8 @@ static int compute_controls(const struct vmx_raw_caps *raw, const struct vmx_cap
 		      PIN_PREEMPTION_TIMER | PIN_VIRTUAL_NMIS, &vmx_host.pin);
 	/* Every port and every MSR not in the pass-through list exits; HLT, MWAIT, MONITOR and
 	 * RDPMC exit because plinth does not let a guest use them on the real CPU; CR3 accesses
-	 * need no exit with EPT; CR8 exits because there is no virtual APIC. */
+	 * need no exit with EPT; CR8 exits because it is the TPR of plinth's virtual APIC (no
+	 * TPR shadow: its accesses are rare). */
 	err |= adjust("processor-based", proc_cap,
 		      PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_RDPMC_EXITING |
 			      PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING | PROC_USE_IO_BITMAPS |
