@@ -314,6 +314,10 @@ int vm_create(const struct guest_config *gc, unsigned int id, const struct loade
 		pr_err("guest %s: cannot set up its vCPUs (%s)\n", gc->name, errno_name(err));
 		goto fail;
 	}
+	/* Shared by vCPUs on different CPUs: one access at a time (the MMIO fast path reads
+	 * this flag of the device it already has in hand). */
+	for (unsigned int i = 0; vm->nr_vcpus > 1 && i < vm->mmio.nr_devices; i++)
+		vm->mmio.devices[i].locked = !vm->mmio.devices[i].per_vcpu;
 	place_acpi_tables(vm);
 	pr_info("guest %s: %llu %s RAM from HPA 0x%llx, %s image of %llu bytes, entry 0x%llx in "
 		"%u-bit mode, EPT %llu pages\n",

@@ -121,7 +121,7 @@ static inline int vm_pio_access(struct vm *vm, uint16_t port, unsigned int size,
 static inline int vm_mmio_access(struct vm *vm, const struct mmio_device *dev, uint64_t gpa,
 				 void *buf, unsigned int len, bool write)
 {
-	bool shared = vm->nr_vcpus > 1 && !(dev && dev->per_vcpu);
+	bool shared = dev ? dev->locked : vm->nr_vcpus > 1;
 	int err;
 
 	if (shared)

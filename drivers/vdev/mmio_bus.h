@@ -24,6 +24,7 @@ struct mmio_device {
 	int (*write)(void *dev, uint64_t offset, const void *buf, unsigned int len);
 	void *dev;
 	bool per_vcpu; /* each vCPU reaches its own state (the local APIC): no VM-wide lock */
+	bool locked; /* set by the VM: accesses hold its device lock (it has several vCPUs) */
 };
 
 struct mmio_bus {

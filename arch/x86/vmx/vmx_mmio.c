@@ -19,12 +19,10 @@
 
 #define MMIO_SHARED 1 /* not an errno: the access goes through mmio_slow, which takes the lock */
 
-/* One emulation: the vCPU and the device found at the exit's GPA, and whether other vCPUs
- * share the VM's devices (then each access takes the VM's device lock). */
+/* One emulation: the vCPU and the device found at the exit's GPA. */
 struct mmio_emul {
 	struct vcpu *vcpu;
 	const struct mmio_device *dev;
-	bool shared;
 };
 
 static struct vcpu *vcpu_of(struct emul_ctxt *ctxt)
@@ -117,8 +115,8 @@ static inline int mmio(struct emul_ctxt *ctxt, uint64_t gpa, void *buf, unsigned
 		       bool write)
 {
 	const struct mmio_emul *m = ctxt->opaque;
-	int err = unlikely(m->shared) ? MMIO_SHARED :
-					mmio_device_access(m->dev, gpa, buf, len, write);
+	int err = unlikely(m->dev->locked) ? MMIO_SHARED :
+					     mmio_device_access(m->dev, gpa, buf, len, write);
 
 	return likely(!err) ? EMUL_OK : mmio_slow(ctxt, gpa, buf, len, write, err);
 }
@@ -269,7 +267,7 @@ static enum emul_mode guest_mode(struct vcpu *vcpu)
 int vmx_emulate_mmio(struct vcpu *vcpu, const struct mmio_device *dev, uint64_t gpa, bool gla_valid,
 		     bool write)
 {
-	struct mmio_emul m = { .vcpu = vcpu, .dev = dev, .shared = vcpu->vm->nr_vcpus > 1 };
+	struct mmio_emul m = { .vcpu = vcpu, .dev = dev };
 	struct emul_ctxt ctxt;
 	uint8_t code[15];
 	uint64_t rip;
