@@ -452,7 +452,8 @@ static int set_loglevel(struct parser *p, const char *v)
 
 static int set_selftest(struct parser *p, const char *v)
 {
-	static const char *const tests[] = { "pagefault", "gp", "ud", "vmentry", "phantom-cpu" };
+	static const char *const tests[] = { "pagefault", "gp",		 "ud",
+					     "vmentry",	  "phantom-cpu", "console-stall" };
 
 	if (strcmp(v, "none") == 0) {
 		p->cfg->selftest[0] = '\0';
@@ -464,10 +465,10 @@ static int set_selftest(struct parser *p, const char *v)
 			return 0;
 		}
 	}
-	return bad_value(
-		p,
-		"invalid selftest '%s' (expected pagefault, gp, ud, vmentry, phantom-cpu or none)",
-		show(p, v));
+	return bad_value(p,
+			 "invalid selftest '%s' (expected pagefault, gp, ud, vmentry, phantom-cpu, "
+			 "console-stall or none)",
+			 show(p, v));
 }
 
 /* Checks a path for a field of CONFIG_PATH_LEN bytes. */

@@ -76,6 +76,13 @@ void console_write(const char *s, size_t len)
 		__asm__ volatile("sti" ::: "memory");
 }
 
+__noreturn void console_hold_and_stop(bool *taken)
+{
+	console_lock_timed();
+	__atomic_store_n(taken, true, __ATOMIC_RELEASE);
+	cpu_halt_forever();
+}
+
 void console_write_unlocked(const char *s, size_t len)
 {
 	uart16550_write(&console_uart, s, len);

@@ -221,6 +221,7 @@ void plinth_entry(uint32_t loader, uint64_t info_hpa, uint32_t mb2_magic, uint64
 	legacy_pic_mask_all();
 	pr_info("tsc: %llu kHz (measured against the PIT)\n", (unsigned long long)tsc_calibrate());
 	smp_boot(&boot_info, !strcmp(config.selftest, "phantom-cpu"));
+	selftest_after_smp(config.selftest);
 	guests_run(&config, &boot_info);
 	plinth_halt();
 }

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "core/selftest.h"
 #include <stdint.h>
+#include "arch/x86/cpu.h"
+#include "arch/x86/smp.h"
+#include "arch/x86/tsc.h"
+#include "core/console.h"
 #include "core/log.h"
 #include "core/string.h"
 
@@ -22,9 +26,36 @@ static __attribute__((noinline)) void selftest_fault(const char *name, int depth
 
 void selftest_run(const char *name)
 {
-	if (!name[0] || !strcmp(name, "none") || !strcmp(name, "vmentry"))
-		return; /* vmentry is done by the guest runner */
+	/* The others are done where they apply: vmentry by the guest runner, phantom-cpu by
+	 * smp_boot, console-stall by selftest_after_smp. */
+	if (strcmp(name, "pagefault") && strcmp(name, "gp") && strcmp(name, "ud"))
+		return;
 	pr_info("selftest: triggering %s in plinth\n", name);
 	selftest_fault(name, 3);
 	pr_err("selftest: %s did not fault\n", name);
+}
+
+static bool console_taken;
+
+static void hold_console(void *arg)
+{
+	console_hold_and_stop(&console_taken);
+}
+
+void selftest_after_smp(const char *name)
+{
+	uint64_t end;
+
+	if (strcmp(name, "console-stall"))
+		return;
+	pr_info("selftest: CPU 1 takes the console and stops, as a CPU that dies while printing "
+		"would\n");
+	if (smp_run_on(1, hold_console, NULL)) {
+		pr_err("selftest: console-stall needs a second CPU\n");
+		return;
+	}
+	for (end = rdtsc() + tsc_khz() * 1000; !__atomic_load_n(&console_taken, __ATOMIC_ACQUIRE);)
+		if (rdtsc() > end)
+			return;
+	pr_info("selftest: CPU 0 prints while CPU 1 holds the console\n");
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A virtual machine: its RAM and EPT, its CPUID policy, its port bus and devices, its vCPUs,
- * and how it ended. One VM runs at a time on the boot CPU in this version; nothing here assumes
- * that (see the SMP issue).
+ * and how it ended. A config-defined VM has one vCPU per CPU of its cpus = list, each run on
+ * its own CPU (vm_run); a child's vCPUs run on its control guest's CPU, inside RUN.
  */
 #ifndef PLINTH_CORE_VM_H
 #define PLINTH_CORE_VM_H

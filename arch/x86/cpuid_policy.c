@@ -58,7 +58,8 @@ static const uint32_t fw_keep[NR_FEATURE_WORDS] = {
 	 * Hidden: DTES64, DS-CPL, PDCM, SDBG (debug store, perf and debug-interface MSRs not
 	 * emulated); MONITOR (MONITOR/MWAIT exit and are not emulated); VMX, SMX (no nested VMX, no
 	 * GETSEC); EST, TM2, xTPR (power and thermal MSRs); CNXT-ID, DCA; x2APIC and TSC-deadline
-	 * (no virtual LAPIC yet). OSXSAVE is set at lookup from the vCPU's CR4.OSXSAVE.
+	 * (a config guest's vCPUs get them from cpuid_policy_show_apic, with plinth's virtual
+	 * APIC; a child has none). OSXSAVE is set at lookup from the vCPU's CR4.OSXSAVE.
 	 */
 	[FW_1_ECX] = CPUID_1_ECX_SSE3 | CPUID_1_ECX_PCLMULQDQ | CPUID_1_ECX_SSSE3 |
 		     CPUID_1_ECX_FMA | CPUID_1_ECX_CMPXCHG16B | CPUID_1_ECX_PCID |
@@ -66,8 +67,8 @@ static const uint32_t fw_keep[NR_FEATURE_WORDS] = {
 		     CPUID_1_ECX_POPCNT | CPUID_1_ECX_AES | CPUID_1_ECX_XSAVE | CPUID_1_ECX_AVX |
 		     CPUID_1_ECX_F16C | CPUID_1_ECX_RDRAND,
 	/*
-	 * Hidden: APIC (no virtual LAPIC yet: a guest must not probe the xAPIC page, which EPT does
-	 * not map); MCE, MCA (machine-check MSRs not emulated); MTRR (MTRR MSRs not emulated; EPT
+	 * Hidden: APIC (shown by cpuid_policy_show_apic to a config guest, whose vCPUs have plinth's
+	 * virtual APIC; a child's xAPIC page is its control guest's MMIO); MCE, MCA (machine-check MSRs not emulated); MTRR (MTRR MSRs not emulated; EPT
 	 * memory types are plinth's); PSN; DS, ACPI, TM, PBE (debug store, thermal). HTT is set at
 	 * build when the VM has more than one vCPU, to match the topology of leaves 1, 4 and 0xb.
 	 */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Per-CPU data, reached through GS (gs:0 holds the area's own address). Only the boot CPU exists
- * until the SMP issue brings up the others, but nothing here assumes a single CPU.
+ * Per-CPU data, reached through GS (gs:0 holds the area's own address): one area per CPU that
+ * came up (arch/x86/smp.c), percpu_areas[0] the boot CPU's.
  */
 #ifndef PLINTH_ARCH_X86_PERCPU_H
 #define PLINTH_ARCH_X86_PERCPU_H

@@ -142,5 +142,14 @@ SCENARIOS = [
                      r'^smp: CPU 1 \(APIC id 1\) up, VMX on$',
                      r'^smp: CPU with APIC id 254 did not answer INIT-SIPI-SIPI within 100 ms; left out$',
                      r'^smp: 2 of 3 CPUs online with VMX on$'] + DEMO_GUEST + [r'plinth: halted\.'],
-             absent=[r'exception']),
+             absent=[r'exception', r'did not fault']),
+    # A CPU that stops while it holds the console: after 2 s the others say so and print again.
+    Scenario('bochs-smp-console-stall', 'bochs-bios', cpus=2, cmdline='selftest=console-stall',
+             expect=[BANNER, r'^smp: 2 of 2 CPUs online with VMX on$',
+                     r'^selftest: CPU 1 takes the console and stops',
+                     r'^console: CPU 1 has held the console for over 2000 ms; CPU 0 writes without '
+                     r'waiting$',
+                     r'^selftest: CPU 0 prints while CPU 1 holds the console$']
+             + DEMO_GUEST + [r'plinth: halted\.'],
+             absent=[r'exception', r'did not fault']),
 ]

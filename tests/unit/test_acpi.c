@@ -15,6 +15,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/unit/acpi_log.h"
+
 #include "drivers/acpi.h"
 #include "core/console.h"
 #include "core/errno.h"
@@ -101,26 +103,7 @@ static void put64(uint64_t hpa, uint64_t v)
 	memcpy(at(hpa, 8), &v, 8);
 }
 
-/* ---- the log ------------------------------------------------------------------------------- */
-static char log_text[1 << 16];
-static size_t log_len;
-
-void console_write(const char *s, size_t len)
-{
-	/* Every line the parser prints starts with "acpi: ". */
-	assert_true(len > 6 && memcmp(s, "acpi: ", 6) == 0 && s[len - 1] == '\n');
-	if (len > sizeof(log_text) - 1 - log_len)
-		len = sizeof(log_text) - 1 - log_len;
-	memcpy(log_text + log_len, s, len);
-	log_len += len;
-	log_text[log_len] = '\0';
-}
-
-static void expect_log(const char *needle)
-{
-	if (!strstr(log_text, needle))
-		fail_msg("log lacks \"%s\"; it has:\n%s", needle, log_text);
-}
+/* ---- the parser's log: tests/unit/acpi_log.h ---- */
 
 static unsigned int log_count(const char *needle)
 {

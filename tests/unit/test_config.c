@@ -466,15 +466,17 @@ static void test_guest_value_errors(void **state)
 	expect_one_error(
 		G "cpus = 0-64\n",
 		"plinth.cfg:3: [guest g] key 'cpus': CPU 64 out of range (expected 0 to 63)");
-	expect_one_error(G "child_memory = 1M\ncontrol = no\n",
-			 "plinth.cfg:3: [guest g] key 'child_memory': only valid with control = yes "
-			 "(only a control guest has child VMs)");
+	expect_one_error(
+		G "child_memory = 1M\ncontrol = no\n",
+		"plinth.cfg:3: [guest g] key 'child_memory': only valid with control = yes "
+		"(only a control guest has child VMs)");
 	expect_one_error(G "control = yes\nchild_memory = 65G\n",
 			 "plinth.cfg:4: [guest g] key 'child_memory': child memory out of range "
 			 "(expected 0 to 64G)");
-	expect_one_error(G "control = yes\nchild_memory = 5000\n",
-			 "plinth.cfg:4: [guest g] key 'child_memory': child memory is not a multiple "
-			 "of 4K");
+	expect_one_error(
+		G "control = yes\nchild_memory = 5000\n",
+		"plinth.cfg:4: [guest g] key 'child_memory': child memory is not a multiple "
+		"of 4K");
 	expect_one_error(G "control = maybe\n",
 			 "plinth.cfg:3: [guest g] key 'control': invalid boolean 'maybe' (expected "
 			 "yes, no, true, false, 1 or 0)");
@@ -535,7 +537,7 @@ static void test_cmdline(void **state)
 	expect_cmdline_error("=x", "command line: option '=x': expected key=value");
 	expect_cmdline_error("selftest=df",
 			     "command line: option 'selftest': invalid selftest 'df' (expected "
-			     "pagefault, gp, ud, vmentry, phantom-cpu or none)");
+			     "pagefault, gp, ud, vmentry, phantom-cpu, console-stall or none)");
 	expect_cmdline_error("loglevel=1 loglevel=2", "command line: option 'loglevel': set twice");
 	expect_cmdline_error("console=\"com1",
 			     "command line: option 'console': unterminated quote");

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/unit/acpi_log.h"
+
 #include "drivers/vdev/guest_acpi.h"
 #include "drivers/acpi.h"
 #include "core/console.h"
@@ -44,25 +46,7 @@ static int guest_read(void *ctx, uint64_t gpa, void *buf, size_t len)
 	return 0;
 }
 
-/* ---- the parser's log ------------------------------------------------------------------------ */
-static char log_text[1 << 16];
-static size_t log_len;
-
-void console_write(const char *s, size_t len)
-{
-	assert_true(len > 6 && memcmp(s, "acpi: ", 6) == 0 && s[len - 1] == '\n');
-	if (len > sizeof(log_text) - 1 - log_len)
-		len = sizeof(log_text) - 1 - log_len;
-	memcpy(log_text + log_len, s, len);
-	log_len += len;
-	log_text[log_len] = '\0';
-}
-
-static void expect_log(const char *needle)
-{
-	if (!strstr(log_text, needle))
-		fail_msg("log lacks \"%s\"; it has:\n%s", needle, log_text);
-}
+/* ---- the parser's log: tests/unit/acpi_log.h ---- */
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 static uint32_t get32(uint64_t gpa)
